@@ -1,0 +1,148 @@
+"""ADC counts to force, per channel, through a piecewise-linear table.
+
+Counts are 16-bit (0..65535, as `ADC.read_u16()` and CircuitPython's
+`AnalogIn.value` give them, whatever the ADC's real resolution). Each channel
+has a table of 65 forces in deci-newtons at counts 0, 1024, ..., 65536 above
+that channel's zero; between breakpoints the force is interpolated linearly
+with shifts only.
+
+The zero (the count at no load) is kept in Q4 counts. A reading below it pulls
+it halfway down at once (no force is negative, so the zero sits at each
+channel's lowest level); while the foot is off the insole `track_zero` lets it
+follow slow drift upward.
+
+Each channel's `peak` force and whether it was `clipped` are kept until the
+health check reads and clears them once a step.
+
+A reading at the top rail (RAIL_HI) is off the table: it reads the table's
+top and marks the channel `clipped`; pinned there for `stuck_s` seconds (a
+shorted FSR or a broken measuring resistor), it reads 0 N until it leaves the
+rail, so the other channels still work.
+"""
+from array import array
+
+from insole.compat import const
+
+SEG_SHIFT = const(10)
+SEG_MASK = const(1023)
+BREAKPOINTS = const(65)
+ZERO_FRAC = const(4)
+ZERO_SEG_SHIFT = const(14)  # ZERO_FRAC + SEG_SHIFT: Q4 counts -> table segment
+ZERO_SHIFT = const(8)       # upward zero drift: EMA with weight 1/256 per unloaded sample
+FORCE_LIMIT_DN = const(32000)  # tables are clamped to this, which bounds every sum downstream
+RAIL_HI = const(65472)      # top 64 counts of 16 bits (the top 4 LSB of a 12-bit ADC)
+STUCK_S = 3
+
+
+def divider_table(f_half_dn, f_max_dn):
+    """Table for an FSR above a measuring resistor: V/Vcc = F / (F + F_half).
+
+    The FSR's conductance grows about linearly with force, so the divider
+    output saturates; inverted, F = F_half * v / (1 - v), clamped to f_max.
+    """
+    if not 0 < f_max_dn <= FORCE_LIMIT_DN or f_half_dn <= 0:
+        raise ValueError("divider table: need 0 < f_max <= %d dN and f_half > 0" % FORCE_LIMIT_DN)
+    table = []
+    for i in range(BREAKPOINTS):
+        v = i << SEG_SHIFT
+        table.append(f_max_dn if v >= 65536 else min(f_max_dn, f_half_dn * v // (65536 - v)))
+    return table
+
+
+def linear_table(f_max_dn):
+    """Table for a sensor whose counts are proportional to force."""
+    return [f_max_dn * i // (BREAKPOINTS - 1) for i in range(BREAKPOINTS)]
+
+
+class Calibration:
+    """Per-channel counts -> deci-newtons, with zero tracking and rail detection."""
+
+    def __init__(self, tables, fs_hz, stuck_s=STUCK_S):
+        self.channels = len(tables)
+        flat = []
+        for ch, t in enumerate(tables):
+            if len(t) != BREAKPOINTS:
+                raise ValueError("calibration: channel %d table has %d points, expected %d" % (ch, len(t), BREAKPOINTS))
+            for i in range(BREAKPOINTS):
+                if not 0 <= t[i] <= FORCE_LIMIT_DN or (i and t[i] < t[i - 1]):
+                    raise ValueError("calibration: channel %d table must rise within 0..%d dN" % (ch, FORCE_LIMIT_DN))
+            flat.extend(t)
+        self.lut = array("i", flat)
+        self.slope = array("i", [flat[i + 1] - flat[i] if (i + 1) % BREAKPOINTS else 0 for i in range(len(flat))])
+        self.zero_q4 = array("i", [0] * self.channels)
+        self.stuck_samples = stuck_s * fs_hz
+        self.rail_run = array("i", [0] * self.channels)
+        self.clipped = array("b", [0] * self.channels)
+        self.peak = array("i", [0] * self.channels)
+
+    def to_force(self, counts, force):
+        """Fill `force` (dN) from `counts`; return their sum."""
+        lut = self.lut
+        slope = self.slope
+        zero = self.zero_q4
+        rail = self.rail_run
+        peak = self.peak
+        total = 0
+        base = 0
+        ch = 0
+        for c in counts:
+            z = zero[ch]
+            d = (c << ZERO_FRAC) - z
+            if d <= 0:
+                force[ch] = 0
+                if d:
+                    zero[ch] = z + (d >> 1)
+            elif c < RAIL_HI:
+                if rail[ch]:
+                    rail[ch] = 0
+                b = base + (d >> ZERO_SEG_SHIFT)
+                f = lut[b] + ((slope[b] * ((d >> ZERO_FRAC) & SEG_MASK)) >> SEG_SHIFT)
+                force[ch] = f
+                total += f
+                if f > peak[ch]:
+                    peak[ch] = f
+            else:
+                self.clipped[ch] = 1
+                r = rail[ch]
+                if r < self.stuck_samples:
+                    rail[ch] = r + 1
+                    f = lut[base + BREAKPOINTS - 1]
+                    force[ch] = f
+                    total += f
+                else:
+                    force[ch] = 0
+            base += BREAKPOINTS
+            ch += 1
+        return total
+
+    def stuck(self, ch):
+        """True while the channel is pinned at the top rail and reads 0 N."""
+        return self.rail_run[ch] >= self.stuck_samples
+
+    def track_zero(self, counts):
+        """Foot off the insole: let each channel's zero follow slow drift upward."""
+        zero = self.zero_q4
+        for ch in range(self.channels):
+            z = zero[ch]
+            zero[ch] = z + (((counts[ch] << ZERO_FRAC) - z) >> ZERO_SHIFT)
+
+    def set_zero(self, counts):
+        """Zero every channel at its current reading (guided zeroing, foot off)."""
+        for ch in range(self.channels):
+            self.zero_q4[ch] = counts[ch] << ZERO_FRAC
+
+
+def from_config(cfg, fs_hz):
+    """Calibration for a board config: explicit `tables`, or the FSR model's."""
+    n = len(cfg["sensors"])
+    if "tables" in cfg:
+        return Calibration(cfg["tables"], fs_hz)
+    fsr = cfg["fsr"]
+    model = fsr.get("model")
+    if model == "divider":
+        t = divider_table(int(fsr["f_half_n"] * 10), int(fsr["f_max_n"] * 10))
+    elif model == "linear":
+        t = linear_table(int(fsr["f_max_n"] * 10))
+    else:
+        raise ValueError("calibration: unknown fsr model %r (divider or linear)" % model)
+    return Calibration([t] * n, fs_hz)

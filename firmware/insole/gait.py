@@ -1,0 +1,155 @@
+"""Heel strike and toe off from the foot's total force, with adaptive hysteresis.
+
+Body weight is unknown, so the thresholds follow the wearer's own load. Two
+envelopes track the total force F (dN): `hi` jumps to every new peak and
+decays toward F with time constant ~2**decay samples (~5 s); `lo` drops to
+every new minimum and, only while the foot is in the air, rises toward F
+the same way. With range r = hi - lo:
+
+    heel strike  when F rises above  lo + r * on_q10 / 1024   (default ~8 % of r)
+    toe off      when F falls below  lo + r * off_q10 / 1024  (default ~4 % of r)
+
+The defaults suit an insole of several sensors, whose total falls to zero in
+swing; a board config may set others (`gait` in firmware/config/), as the
+single-FSR foot switch of gaitndd does, whose unloaded level wanders.
+
+No heel strike fires while r < `min_range_dn` (100 N): a shoe on a shelf or a foot
+resting while seated does not make steps. A stance must last
+MIN_STANCE_S..MAX_STANCE_S and a swing at least MIN_SWING_S; a longer stance
+is standing, not a step. Event times are moved back by `delay_samples`:
+the pipeline passes half the low-pass filter's group delay, the lag of a
+threshold crossing on a steep edge (on gaitpdb this leaves a median offset of
+0 ms against the reference). Completed steps go into preallocated rings (no allocation per sample).
+"""
+from array import array
+
+NONE = 0
+HEEL_STRIKE = 1
+TOE_OFF = 2
+
+ON_Q10 = 80
+OFF_Q10 = 40
+MIN_STANCE_S_X100 = 15
+MAX_STANCE_S_X100 = 250
+MIN_SWING_S_X100 = 10
+MAX_STRIDE_S_X100 = 400
+RING = 32
+
+
+class GaitDetector:
+    """Step events for one foot; all times are sample indices of the day."""
+
+    def __init__(self, fs_hz, delay_samples=0, min_range_dn=1000, on_q10=ON_Q10, off_q10=OFF_Q10):
+        if not 0 < off_q10 < on_q10 < 1024:
+            raise ValueError("gait thresholds: need 0 < off < on < 1024 (Q10 of the range)")
+        self.fs = fs_hz
+        self.on_q10 = on_q10
+        self.off_q10 = off_q10
+        self.delay = delay_samples
+        self.min_range = min_range_dn
+        self.decay = 1
+        while (1 << self.decay) < fs_hz * 5:
+            self.decay += 1
+        self.min_stance = fs_hz * MIN_STANCE_S_X100 // 100
+        self.max_stance = fs_hz * MAX_STANCE_S_X100 // 100
+        self.min_swing = fs_hz * MIN_SWING_S_X100 // 100
+        self.max_stride = fs_hz * MAX_STRIDE_S_X100 // 100
+        self.heel = array("i", [0] * RING)
+        self.toe = array("i", [0] * RING)
+        self.stride = array("i", [0] * RING)
+        self._scratch = array("i", [0] * RING)
+        self.start_day()
+
+    def start_day(self):
+        """Reset the day's counters (sample clock, steps, strides)."""
+        self.n = 0
+        self.hi = 0
+        self.lo = 0
+        self.stance = True      # unknown start: wait for a toe off before counting
+        self.valid = False      # does the current stance have a real heel strike?
+        self.since = 0          # samples in the current phase
+        self.last_heel = -1
+        self.steps = 0
+        self.strides = 0
+
+    def update(self, f):
+        """Take one total-force sample; return NONE, HEEL_STRIKE or TOE_OFF."""
+        n = self.n
+        self.n = n + 1
+        since = self.since + 1 if self.since < self.max_stride else self.since
+        self.since = since
+        hi = self.hi
+        lo = self.lo
+        if f > hi:
+            hi = f
+        else:
+            hi += (f - hi) >> self.decay
+        if f < lo:
+            lo = f
+        elif not self.stance:
+            lo += (f - lo) >> self.decay
+        self.hi = hi
+        self.lo = lo
+        if self.stance and since > self.max_stance:
+            self.valid = False
+        r = hi - lo
+        if self.stance:
+            if f < lo + ((r * self.off_q10) >> 10) and since >= self.min_stance:
+                self.stance = False
+                self.since = 0
+                if self.valid:
+                    self._record_step(n - self.delay)
+                    return TOE_OFF
+        elif r >= self.min_range and f > lo + ((r * self.on_q10) >> 10) and since >= self.min_swing:
+            self.stance = True
+            self.valid = True
+            self.since = 0
+            self._heel_strike(n - self.delay)
+            return HEEL_STRIKE
+        return NONE
+
+    def in_step(self):
+        """True during the stance of a step that is still counting."""
+        return self.stance and self.valid
+
+    def resting(self):
+        """True while the foot is unloaded (in the air or the shoe off)."""
+        return not self.stance and self.since >= self.min_swing
+
+    def _heel_strike(self, t):
+        last = self.last_heel
+        self.last_heel = t
+        if last >= 0 and t - last <= self.max_stride:
+            self.stride[self.strides % RING] = t - last
+            self.strides += 1
+
+    def _record_step(self, t):
+        i = self.steps % RING
+        self.heel[i] = self.last_heel
+        self.toe[i] = t
+        self.steps += 1
+
+    def cadence_x10(self):
+        """Steps per minute x10 from the median of the recent strides (0 if none)."""
+        k = self.strides if self.strides < RING else RING
+        return cadence_x10(self.stride, k, self.fs, self._scratch)
+
+
+def median(values, k, scratch):
+    """Median (lower) of values[:k] by insertion sort into `scratch`; no allocation."""
+    for i in range(k):
+        v = values[i]
+        j = i
+        while j > 0 and scratch[j - 1] > v:
+            scratch[j] = scratch[j - 1]
+            j -= 1
+        scratch[j] = v
+    return scratch[(k - 1) // 2]
+
+
+def cadence_x10(strides, k, fs_hz, scratch):
+    """Cadence as RSC reports it, from one insole: 120 / median stride, x10."""
+    if k == 0:
+        return 0
+    m = median(strides, k, scratch)
+    return (1200 * fs_hz + m // 2) // m

@@ -1,0 +1,72 @@
+"""The per-sample path of one insole: counts in, steps, wear and pronation out.
+
+    counts -> calibration (+ zero, rails) -> total force -> low-pass
+           -> gait events -> per-step pronation index and channel peaks
+           -> wear time
+
+Everything is preallocated here; `feed` creates no object, so it allocates
+nothing on the heap (tests measure this under MicroPython).
+"""
+from array import array
+
+from insole import calibration, sensormap
+from insole.filters import LowPass
+from insole.gait import HEEL_STRIKE, OFF_Q10, ON_Q10, TOE_OFF, GaitDetector
+from insole.health import ChannelHealth
+from insole.pronation import PronationIndex
+from insole.wear import WearTimer
+
+CUTOFF_HZ = 5
+
+
+class Pipeline:
+    """One insole's core state, built from a board config dict."""
+
+    def __init__(self, cfg):
+        self.fs = cfg["fs_hz"]
+        self.map = sensormap.from_config(cfg)
+        n = self.map.channels
+        self.channels = n
+        self.calibration = calibration.from_config(cfg, self.fs)
+        self.health = ChannelHealth(self.calibration)
+        self.lowpass = LowPass(self.fs, CUTOFF_HZ)
+        g = cfg.get("gait", {})
+        self.gait = GaitDetector(self.fs, self.lowpass.delay // 2,
+                                 on_q10=g.get("on_q10", ON_Q10), off_q10=g.get("off_q10", OFF_Q10))
+        self.pronation = PronationIndex(self.map) if self.map.has_sides() else None
+        self.wear = WearTimer(self.fs)
+        self.force = array("i", [0] * n)
+        self.total = 0
+        self.primed = False
+
+    def start_day(self):
+        """Day rollover: reset the day's clock, steps and wear."""
+        self.gait.start_day()
+        self.wear.start_day()
+
+    def feed(self, counts):
+        """Process one sample of 16-bit counts; returns the gait event."""
+        if not self.primed:
+            self.calibration.set_zero(counts)
+            self.primed = True
+        raw_total = self.calibration.to_force(counts, self.force)
+        total = self.lowpass.update(raw_total)
+        self.total = total
+        gait = self.gait
+        event = gait.update(total)
+        pronation = self.pronation
+        if event == HEEL_STRIKE:
+            self.health.start_step()
+            if pronation:
+                pronation.begin()
+        if gait.stance and gait.valid:
+            if pronation:
+                pronation.add(self.force, raw_total)
+        elif event == TOE_OFF:
+            if pronation:
+                pronation.end()
+            self.health.end_step()
+        elif not gait.stance and total < gait.lo + ((gait.hi - gait.lo) >> 4):
+            self.calibration.track_zero(counts)
+        self.wear.update(total)
+        return event

@@ -1,0 +1,123 @@
+"""Per-step pronation index from the sensor map, in integer per-mille.
+
+Over the samples of one stance (forces F_i in dN):
+
+Medial-lateral impulse index (the primary index, `mli`):
+
+    MLI = 1000 * (sum_t sum_{i medial} F_i - sum_t sum_{i lateral} F_i)
+               / (sum_t sum_{i medial or lateral} F_i)
+
+Centre-of-pressure excursion index (`cpei`, CPEI-style): with the centre of
+pressure P_t = sum_i F_i (x_i, y_i) / sum_i F_i and the heel-toe line from H
+to T of length L, the signed distance of P_t from the line, positive on the
+medial side, is d_t = ((P_t - H) x (T - H)) / L. Averaged over the stance
+samples whose P_t lies beyond the first third of the line (midfoot and
+forefoot; all samples if none does), normalised by the map's medial-lateral
+width W:
+
+    CPEI = 1000 * mean(d_t) / W
+
+Both are positive when the foot loads its medial side (pronation) and negative
+toward the lateral side (supination). Positions are in mm; P_t and d_t are kept
+in Q4 mm.
+"""
+from array import array
+
+from insole.gait import RING, median
+
+NORM_LIMIT = 1 << 20
+
+
+def permille(num, den):
+    """round(1000 * num / den) for |num| <= den, without leaving 31 bits."""
+    while den >= NORM_LIMIT:
+        num >>= 1
+        den >>= 1
+    if den <= 0:
+        return 0
+    q = 2000 * num // den
+    return (q + 1) >> 1
+
+
+class PronationIndex:
+    """Accumulates one stance at a time; keeps the recent per-step values."""
+
+    def __init__(self, smap):
+        self.channels = smap.channels
+        self.side = array("b", smap.side)
+        self.x = array("h", smap.x)
+        self.y = array("h", smap.y)
+        hx, hy = smap.heel
+        tx, ty = smap.toe
+        self.hx16 = hx << 4
+        self.hy16 = hy << 4
+        self.lx = tx - hx
+        self.ly = ty - hy
+        length = 1
+        while length * length < self.lx * self.lx + self.ly * self.ly:
+            length += 1
+        self.length = length
+        self.distal16 = (length << 4) // 3
+        self.width = smap.width_mm
+        self.mli = array("h", [0] * RING)
+        self.cpei = array("h", [0] * RING)
+        self._scratch = array("i", [0] * RING)
+        self.steps = 0
+        self.begin()
+
+    def begin(self):
+        """Start a new stance."""
+        self.ml = 0
+        self.both = 0
+        self.d_far = 0
+        self.n_far = 0
+        self.d_all = 0
+        self.n_all = 0
+
+    def add(self, force, total):
+        """Add one stance sample of forces (dN) and their total."""
+        if total <= 0:
+            return
+        side = self.side
+        xs = self.x
+        ys = self.y
+        ml = 0
+        both = 0
+        sx = 0
+        sy = 0
+        ch = 0
+        for f in force:
+            if f:
+                s = side[ch]
+                if s:
+                    ml += s * f
+                    both += f
+                sx += xs[ch] * f
+                sy += ys[ch] * f
+            ch += 1
+        self.ml += ml
+        self.both += both
+        px = (sx << 4) // total - self.hx16
+        py = (sy << 4) // total - self.hy16
+        d = (px * self.ly - py * self.lx) // self.length
+        self.d_all += d
+        self.n_all += 1
+        if (px * self.lx + py * self.ly) // self.length >= self.distal16:
+            self.d_far += d
+            self.n_far += 1
+
+    def end(self):
+        """Close the stance: store and return its MLI (per-mille)."""
+        i = self.steps % RING
+        self.mli[i] = permille(self.ml, self.both)
+        if self.n_far:
+            self.cpei[i] = permille(self.d_far, self.n_far * self.width * 16)
+        else:
+            self.cpei[i] = permille(self.d_all, self.n_all * self.width * 16) if self.n_all else 0
+        self.steps += 1
+        return self.mli[i]
+
+    def median_mli(self):
+        """Median MLI of the recent steps (0 before the first step)."""
+        k = self.steps if self.steps < RING else RING
+        return median(self.mli, k, self._scratch) if k else 0
