@@ -1,0 +1,94 @@
+"""Scripted days for the virtual insole: real walks between standing, sitting,
+short unloaded gaps and long off-foot periods.
+
+A schedule is a list of (kind, seconds) with kind one of:
+    walk   the next stretch of a real gaitpdb walk (looped)
+    stand  both feet loaded: the walk's mean stance load, with sway
+    sit    shoes on while seated: a tenth of that load
+    gap    shoes on, foot unloaded (legs crossed or lifted)
+    off    shoes off, on a shelf
+Each kind is rendered once through the modelled FSR + ADC into a block of
+count samples that the day loops over, so a 16 h day replays quickly.
+"""
+from array import array
+
+from sim.fsr import FsrAdc
+
+KINDS = ("walk", "stand", "sit", "gap", "off")
+BLOCK_S = 20
+
+
+def _count_rows(path):
+    with open(path) as f:
+        return sum(1 for _ in f)
+
+
+def render_blocks(reader, fs_hz, adc):
+    """Count blocks for every kind, from one foot of a gaitpdb walk.
+
+    A block is a flat array of counts, `channels` per row, so a day's worth of
+    samples costs no object per row.
+    """
+    n = adc.channels
+    walk = array("H", bytes(_count_rows(reader.path) * n))
+    stance = [0.0] * n
+    loaded = 0
+    rows = 0
+    buf = array("H", [0] * n)
+    for forces in reader:
+        adc.read(forces, buf)
+        walk[rows * n:(rows + 1) * n] = buf
+        rows += 1
+        if sum(forces) > 100:
+            for ch in range(n):
+                stance[ch] += forces[ch]
+            loaded += 1
+    if not loaded:
+        raise ValueError("the walk never loads the insole")
+    blocks = {"walk": walk[:rows * n]}
+    stance = [f / loaded for f in stance]
+    for kind, scale in (("stand", 1.0), ("sit", 0.1), ("gap", 0.0), ("off", 0.0)):
+        size = BLOCK_S * fs_hz
+        block = array("H", bytes(size * n))
+        for i in range(size):
+            sway = 1.0 + 0.05 * ((i * 7 // fs_hz) % 5 - 2)
+            adc.read([f * scale * sway for f in stance], buf)
+            block[i * n:(i + 1) * n] = buf
+        blocks[kind] = block
+    return blocks
+
+
+class ScriptedDay:
+    """Yields count samples (one reused buffer) for a schedule; walks resume where the last one stopped."""
+
+    def __init__(self, schedule, blocks, fs_hz, channels):
+        for kind, seconds in schedule:
+            if kind not in KINDS or seconds < 0:
+                raise ValueError("schedule: bad segment (%r, %r)" % (kind, seconds))
+        self.schedule = schedule
+        self.blocks = blocks
+        self.fs = fs_hz
+        self.channels = channels
+        self.walk_pos = 0
+
+    def __iter__(self):
+        n = self.channels
+        buf = array("H", [0] * n)
+        for kind, seconds in self.schedule:
+            block = self.blocks[kind]
+            end = len(block)
+            i = self.walk_pos if kind == "walk" else 0
+            for _ in range(seconds * self.fs):
+                for ch in range(n):
+                    buf[ch] = block[i + ch]
+                yield buf
+                i += n
+                if i == end:
+                    i = 0
+            if kind == "walk":
+                self.walk_pos = i
+
+
+def make_adc(cfg, seed=1):
+    """The modelled sensors of a board config."""
+    return FsrAdc(len(cfg["sensors"]), cfg["fsr"]["f_half_n"], cfg["adc_bits"], seed=seed)
