@@ -88,20 +88,7 @@ class Calibration:
         for c in counts:
             z = zero[ch]
             d = (c << ZERO_FRAC) - z
-            if d <= 0:
-                force[ch] = 0
-                if d:
-                    zero[ch] = z + (d >> 1)
-            elif c < RAIL_HI:
-                if rail[ch]:
-                    rail[ch] = 0
-                b = base + (d >> ZERO_SEG_SHIFT)
-                f = lut[b] + ((slope[b] * ((d >> ZERO_FRAC) & SEG_MASK)) >> SEG_SHIFT)
-                force[ch] = f
-                total += f
-                if f > peak[ch]:
-                    peak[ch] = f
-            else:
+            if c >= RAIL_HI:
                 self.clipped[ch] = 1
                 r = rail[ch]
                 if r < self.stuck_samples:
@@ -111,6 +98,19 @@ class Calibration:
                     total += f
                 else:
                     force[ch] = 0
+            elif d <= 0:
+                force[ch] = 0
+                rail[ch] = 0
+                if d:
+                    zero[ch] = z + (d >> 1)
+            else:
+                rail[ch] = 0
+                b = base + (d >> ZERO_SEG_SHIFT)
+                f = lut[b] + ((slope[b] * ((d >> ZERO_FRAC) & SEG_MASK)) >> SEG_SHIFT)
+                force[ch] = f
+                total += f
+                if f > peak[ch]:
+                    peak[ch] = f
             base += BREAKPOINTS
             ch += 1
         return total
@@ -127,9 +127,13 @@ class Calibration:
             zero[ch] = z + (((counts[ch] << ZERO_FRAC) - z) >> ZERO_SHIFT)
 
     def set_zero(self, counts):
-        """Zero every channel at its current reading (guided zeroing, foot off)."""
+        """Zero every channel at its current reading (guided zeroing, foot off).
+
+        A channel at the top rail keeps its zero: that reading is a fault, not a zero.
+        """
         for ch in range(self.channels):
-            self.zero_q4[ch] = counts[ch] << ZERO_FRAC
+            if counts[ch] < RAIL_HI:
+                self.zero_q4[ch] = counts[ch] << ZERO_FRAC
 
 
 def from_config(cfg, fs_hz):

@@ -3,11 +3,11 @@
 Body weight is unknown, so the thresholds follow the wearer's own load. Two
 envelopes track the total force F (dN): `hi` jumps to every new peak and
 decays toward F with time constant ~2**decay samples (~5 s); `lo` drops to
-every new minimum and, only while the foot is in the air, rises toward F
-the same way. With range r = hi - lo:
+every new minimum and, except during a step's stance, rises toward F the same
+way (by at least 1 dN a sample, so it never stalls short of F). With range r = hi - lo:
 
     heel strike  when F rises above  lo + r * on_q10 / 1024   (default ~8 % of r)
-    toe off      when F falls below  lo + r * off_q10 / 1024  (default ~4 % of r)
+    toe off      when F falls to     lo + r * off_q10 / 1024  (default ~4 % of r)
 
 The defaults suit an insole of several sensors, whose total falls to zero in
 swing; a board config may set others (`gait` in firmware/config/), as the
@@ -86,15 +86,15 @@ class GaitDetector:
             hi += (f - hi) >> self.decay
         if f < lo:
             lo = f
-        elif not self.stance:
-            lo += (f - lo) >> self.decay
+        elif f > lo and not (self.stance and self.valid):
+            lo += ((f - lo) >> self.decay) or 1
         self.hi = hi
         self.lo = lo
         if self.stance and since > self.max_stance:
             self.valid = False
         r = hi - lo
         if self.stance:
-            if f < lo + ((r * self.off_q10) >> 10) and since >= self.min_stance:
+            if f <= lo + ((r * self.off_q10) >> 10) and since >= self.min_stance:
                 self.stance = False
                 self.since = 0
                 if self.valid:

@@ -17,6 +17,8 @@ from insole.pronation import PronationIndex
 from insole.wear import WearTimer
 
 CUTOFF_HZ = 5
+MAX_FS_HZ = 400
+REST_DN = 50  # zero drift is followed only while the whole foot reads under 5 N
 
 
 class Pipeline:
@@ -24,6 +26,8 @@ class Pipeline:
 
     def __init__(self, cfg):
         self.fs = cfg["fs_hz"]
+        if not 10 <= self.fs <= MAX_FS_HZ:
+            raise ValueError("config: fs_hz must be 10..%d, not %r" % (MAX_FS_HZ, self.fs))
         self.map = sensormap.from_config(cfg)
         n = self.map.channels
         self.channels = n
@@ -66,7 +70,7 @@ class Pipeline:
             if pronation:
                 pronation.end()
             self.health.end_step()
-        elif not gait.stance and total < gait.lo + ((gait.hi - gait.lo) >> 4):
+        elif not gait.stance and total < REST_DN:
             self.calibration.track_zero(counts)
         self.wear.update(total)
         return event

@@ -10,12 +10,17 @@ Medial-lateral impulse index (the primary index, `mli`):
 Centre-of-pressure excursion index (`cpei`, CPEI-style): with the centre of
 pressure P_t = sum_i F_i (x_i, y_i) / sum_i F_i and the heel-toe line from H
 to T of length L, the signed distance of P_t from the line, positive on the
-medial side, is d_t = ((P_t - H) x (T - H)) / L. Averaged over the stance
-samples whose P_t lies beyond the first third of the line (midfoot and
-forefoot; all samples if none does), normalised by the map's medial-lateral
-width W:
+medial side, is d_t = ((P_t - H) x (T - H)) / L and its position along the
+line is p_t = ((P_t - H) . (T - H)) / L. The midfoot and forefoot part of the
+path counts, through a weight that ramps up from the first third of the line
+to its second third (so no single sample flips the index):
 
-    CPEI = 1000 * mean(d_t) / W
+    w_t  = clamp(p_t - L/3, 0, L/3)            (whole mm)
+    CPEI = 1000 * (sum_t w_t d_t / sum_t w_t) / W
+
+with W the map's medial-lateral width; if the path never passes L/3, the plain
+mean of d_t is used. Samples whose total is under COP_MIN_DN (20 N) are left
+out of the path.
 
 Both are positive when the foot loads its medial side (pronation) and negative
 toward the lateral side (supination). Positions are in mm; P_t and d_t are kept
@@ -25,7 +30,8 @@ from array import array
 
 from insole.gait import RING, median
 
-NORM_LIMIT = 1 << 20
+COP_MIN_DN = 200   # the CoP of a total under 20 N is noise: such samples are left out
+NORM_LIMIT = 1 << 18  # 2000 * 2**18 stays inside a 31-bit small int
 
 
 def permille(num, den):
@@ -57,7 +63,8 @@ class PronationIndex:
         while length * length < self.lx * self.lx + self.ly * self.ly:
             length += 1
         self.length = length
-        self.distal16 = (length << 4) // 3
+        self.third16 = (length << 4) // 3
+        self.third = length // 3
         self.width = smap.width_mm
         self.mli = array("h", [0] * RING)
         self.cpei = array("h", [0] * RING)
@@ -69,8 +76,8 @@ class PronationIndex:
         """Start a new stance."""
         self.ml = 0
         self.both = 0
-        self.d_far = 0
-        self.n_far = 0
+        self.wd = 0
+        self.w = 0
         self.d_all = 0
         self.n_all = 0
 
@@ -97,21 +104,26 @@ class PronationIndex:
             ch += 1
         self.ml += ml
         self.both += both
+        if total < COP_MIN_DN:
+            return
         px = (sx << 4) // total - self.hx16
         py = (sy << 4) // total - self.hy16
         d = (px * self.ly - py * self.lx) // self.length
         self.d_all += d
         self.n_all += 1
-        if (px * self.lx + py * self.ly) // self.length >= self.distal16:
-            self.d_far += d
-            self.n_far += 1
+        w = ((px * self.lx + py * self.ly) // self.length - self.third16) >> 4
+        if w > 0:
+            if w > self.third:
+                w = self.third
+            self.wd += w * d
+            self.w += w
 
     def end(self):
         """Close the stance: store and return its MLI (per-mille)."""
         i = self.steps % RING
         self.mli[i] = permille(self.ml, self.both)
-        if self.n_far:
-            self.cpei[i] = permille(self.d_far, self.n_far * self.width * 16)
+        if self.w:
+            self.cpei[i] = permille(self.wd, self.w * self.width * 16)
         else:
             self.cpei[i] = permille(self.d_all, self.n_all * self.width * 16) if self.n_all else 0
         self.steps += 1

@@ -9,6 +9,8 @@ CENTRAL = 0
 LATERAL = -1
 
 _SIDES = {"medial": MEDIAL, "central": CENTRAL, "lateral": LATERAL}
+MAX_CHANNELS = 16   # 8 direct, or 16 through an analog multiplexer
+MAX_MM = 120        # |x|, |y| <= 120 mm keeps the centre-of-pressure sums in 31 bits
 
 
 class SensorMap:
@@ -20,8 +22,8 @@ class SensorMap:
     """
 
     def __init__(self, sensors, heel=None, toe=None):
-        if not sensors:
-            raise ValueError("sensor map: no sensors")
+        if not 0 < len(sensors) <= MAX_CHANNELS:
+            raise ValueError("sensor map: 1 to %d sensors, not %d" % (MAX_CHANNELS, len(sensors)))
         self.x = []
         self.y = []
         self.side = []
@@ -29,14 +31,21 @@ class SensorMap:
             side = s.get("side")
             if side not in _SIDES:
                 raise ValueError("sensor map: channel %d has side %r, expected medial/lateral/central" % (i, side))
-            self.x.append(int(s["x_mm"]))
-            self.y.append(int(s["y_mm"]))
+            x = int(s["x_mm"])
+            y = int(s["y_mm"])
+            if not (-MAX_MM <= x <= MAX_MM and -MAX_MM <= y <= MAX_MM):
+                raise ValueError("sensor map: channel %d at (%d, %d) mm, outside +-%d mm" % (i, x, y, MAX_MM))
+            self.x.append(x)
+            self.y.append(y)
             self.side.append(_SIDES[side])
         n = len(self.x)
         back = min(range(n), key=lambda i: self.y[i])
         front = max(range(n), key=lambda i: self.y[i])
         self.heel = tuple(heel) if heel else (self.x[back], self.y[back])
         self.toe = tuple(toe) if toe else (self.x[front], self.y[front])
+        for v in self.heel + self.toe:
+            if not -MAX_MM <= v <= MAX_MM:
+                raise ValueError("sensor map: heel-toe line outside +-%d mm" % MAX_MM)
         if n > 1 and self.heel == self.toe:
             raise ValueError("sensor map: heel and toe points coincide")
         self.width_mm = max(self.x) - min(self.x)
