@@ -23,7 +23,7 @@ class FsrAdc:
         self.faults = {}
 
     def fault(self, ch, kind):
-        """Break a channel: 'open' reads 0, 'short' reads full scale, 'saturate' clips at 1/5 the range."""
+        """Break a channel: 'open' reads 0, 'short' reads full scale, 'saturate' rails at a quarter of its range."""
         if kind not in ("open", "short", "saturate"):
             raise ValueError("unknown fault %r (open, short or saturate)" % kind)
         if not 0 <= ch < self.channels:
@@ -50,9 +50,9 @@ class FsrAdc:
         for ch in range(self.channels):
             f = forces[ch]
             kind = self.faults.get(ch)
-            if kind == "saturate":
-                f *= 5
             c = int(self.top * f / (f + self.f_half) + 0.5) if f > 0 else 0
+            if kind == "saturate":
+                c *= 4
             c += self.offsets[ch] + self._jitter()
             c = 0 if c < 0 else (self.top if c > self.top else c)
             if kind == "open":
