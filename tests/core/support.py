@@ -1,0 +1,70 @@
+"""Helpers for the core tests, which run under CPython (pytest) and MicroPython.
+
+Only what both interpreters share: no pathlib, no pytest, no numpy.
+"""
+import json
+import os
+from array import array
+
+try:
+    from unittest import SkipTest
+except ImportError:
+    class SkipTest(Exception):
+        """A test that cannot run here (the MicroPython runner counts it as skipped)."""
+
+HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+ROOT = HERE + "/../.."
+FIRMWARE = ROOT + "/firmware"
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def data_dir(dataset):
+    """Folder of a recorded dataset: $INSOLE_DATA, else shared/data beside the checkout."""
+    for base in (os.getenv("INSOLE_DATA"), ROOT + "/../shared/data"):
+        if base:
+            for path in (base + "/" + dataset, base):
+                if exists(path + ("/SHA256SUMS.txt")):
+                    return path
+    raise SkipTest("no %s recordings (set INSOLE_DATA)" % dataset)
+
+
+def config(name="default"):
+    with open(FIRMWARE + "/config/" + name + ".json") as f:
+        return json.load(f)
+
+
+def walk_counts(name, foot, limit=None, seed=1):
+    """One foot of a gaitpdb walk as 16-bit counts through the modelled FSR + ADC."""
+    from sim.day import make_adc
+    from sim.recordings import GaitpdbReader
+    adc = make_adc(config(), seed)
+    out = []
+    for forces in GaitpdbReader(data_dir("gaitpdb") + "/" + name, foot):
+        buf = array("H", [0] * adc.channels)
+        adc.read(forces, buf)
+        out.append(buf)
+        if limit and len(out) >= limit:
+            break
+    return out, adc
+
+
+def run(pipe, samples):
+    """Feed samples; return the list of (heel_strike, toe_off) sample indices of completed steps."""
+    from insole.gait import RING, TOE_OFF
+    steps = []
+    for c in samples:
+        if pipe.feed(c) == TOE_OFF:
+            i = (pipe.gait.steps - 1) % RING
+            steps.append((pipe.gait.heel[i], pipe.gait.toe[i]))
+    return steps
+
+
+def approx(a, b, tol):
+    assert abs(a - b) <= tol, "%r != %r (tolerance %r)" % (a, b, tol)

@@ -1,0 +1,107 @@
+"""Calibration: counts to force through the table, zero tracking, rails."""
+from array import array
+
+from insole import calibration
+from insole.calibration import BREAKPOINTS, Calibration, divider_table, linear_table
+from support import approx
+
+F_HALF_DN = 4000
+F_MAX_DN = 20000
+
+
+def model_counts(force_dn, bits=12):
+    """The divider the table inverts: V/Vcc = F/(F+F_half), as 16-bit counts."""
+    top = (1 << bits) - 1
+    c = int(top * force_dn / (force_dn + F_HALF_DN) + 0.5)
+    return (c << (16 - bits)) | (c >> (2 * bits - 16))
+
+
+def test_divider_table_rises_to_the_clamp():
+    t = divider_table(F_HALF_DN, F_MAX_DN)
+    assert len(t) == BREAKPOINTS
+    assert t[0] == 0 and t[-1] == F_MAX_DN
+    assert all(t[i] <= t[i + 1] for i in range(BREAKPOINTS - 1))
+    assert t[32] == F_HALF_DN  # half scale is F_half by construction
+
+
+def test_counts_back_to_force_within_the_table_error():
+    cal = Calibration([divider_table(F_HALF_DN, F_MAX_DN)], 100)
+    force = array("i", [0])
+    for f in (50, 200, 1000, 2500, 4000, 8000, 12000):
+        cal.to_force(array("H", [model_counts(f)]), force)
+        # piecewise-linear chords over a convex curve: within 2 % (+1 dN of quantisation)
+        approx(force[0], f, f * 2 // 100 + 10)
+
+
+def test_reading_below_zero_is_zero_and_pulls_the_zero_down():
+    cal = Calibration([linear_table(10000)], 100)
+    cal.set_zero(array("H", [3000]))
+    force = array("i", [0])
+    total = cal.to_force(array("H", [2000]), force)
+    assert force[0] == 0 and total == 0
+    assert cal.zero_q4[0] == (2500 << 4)  # halfway down at once
+    for _ in range(20):
+        cal.to_force(array("H", [2000]), force)
+    approx(cal.zero_q4[0] >> 4, 2000, 1)
+
+
+def test_zero_follows_upward_drift_to_within_one_12_bit_step():
+    cal = Calibration([linear_table(10000)], 100)
+    cal.set_zero(array("H", [1000]))
+    counts = array("H", [1400])
+    for _ in range(2000):
+        cal.track_zero(counts)
+    # the Q4 EMA with weight 1/256 stalls once it is within 256 Q4 units (16 counts)
+    approx(cal.zero_q4[0] >> 4, 1400, 16)
+
+
+def test_offset_is_subtracted_before_the_table():
+    cal = Calibration([linear_table(64000 // 2)], 100)
+    cal.set_zero(array("H", [1024]))
+    force = array("i", [0])
+    cal.to_force(array("H", [1024 + 2048]), force)
+    assert force[0] == 1000  # 2048 counts above zero on a 32000 dN / 65536 table
+
+
+def test_top_rail_clips_then_reads_zero_when_stuck():
+    cal = Calibration([linear_table(20000), linear_table(20000)], 100, stuck_s=1)
+    cal.set_zero(array("H", [0, 0]))
+    force = array("i", [0, 0])
+    counts = array("H", [65535, 32768])
+    total = cal.to_force(counts, force)
+    assert force[0] == 20000 and cal.clipped[0] == 1 and not cal.stuck(0)
+    for _ in range(100):
+        total = cal.to_force(counts, force)
+    assert cal.stuck(0) and force[0] == 0 and total == force[1] > 0
+    cal.to_force(array("H", [30000, 32768]), force)
+    assert not cal.stuck(0) and force[0] > 0
+
+
+def test_peak_follows_the_largest_force():
+    cal = Calibration([linear_table(20000)], 100)
+    force = array("i", [0])
+    for c in (100, 9000, 4000):
+        cal.to_force(array("H", [c]), force)
+    assert cal.peak[0] == (20000 * 9000) >> 16
+
+
+def test_bad_tables_are_rejected():
+    for bad in ([0] * 10, [5] + [0] * 64, [40000] * 65):
+        try:
+            Calibration([bad], 100)
+        except ValueError:
+            continue
+        raise AssertionError("accepted a bad table")
+
+
+def test_from_config_models():
+    cfg = {"sensors": [{}] * 3, "fsr": {"model": "divider", "f_half_n": 400, "f_max_n": 2000}}
+    cal = calibration.from_config(cfg, 100)
+    assert cal.channels == 3 and cal.lut[BREAKPOINTS - 1] == 20000
+    cfg["fsr"] = {"model": "magic"}
+    try:
+        calibration.from_config(cfg, 100)
+    except ValueError as e:
+        assert "magic" in str(e)
+    else:
+        raise AssertionError("unknown model accepted")

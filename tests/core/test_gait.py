@@ -1,0 +1,96 @@
+"""Gait events: adaptive hysteresis on synthetic and real force."""
+from insole.gait import HEEL_STRIKE, RING, TOE_OFF, GaitDetector, cadence_x10, median
+
+FS = 100
+
+
+def steps(peak_dn, n_steps, stance=60, swing=40, floor=0):
+    """A trapezoid per step: 5-sample ramps, flat top, then swing at `floor`."""
+    out = [floor] * 100
+    for _ in range(n_steps):
+        for i in range(stance):
+            ramp = min(i, stance - 1 - i, 5)
+            out.append(floor + (peak_dn - floor) * ramp // 5)
+        out += [floor] * swing
+    return out
+
+
+def events(det, xs):
+    hs, to = [], []
+    for i, x in enumerate(xs):
+        e = det.update(x)
+        if e == HEEL_STRIKE:
+            hs.append(i)
+        elif e == TOE_OFF:
+            to.append(i)
+    return hs, to
+
+
+def test_counts_steps_and_stance_time():
+    det = GaitDetector(FS)
+    hs, to = events(det, steps(6000, 20))
+    assert det.steps == 20 and len(hs) == 20 and len(to) == 20
+    for i in range(det.steps):
+        assert abs((det.toe[i] - det.heel[i]) - 56) <= 2  # 60-sample trapezoid, thresholds on the ramps
+
+
+def test_thresholds_adapt_to_the_wearers_load():
+    ref = None
+    for peak in (1500, 6000, 30000):
+        det = GaitDetector(FS)
+        hs, _ = events(det, steps(peak, 15))
+        assert det.steps == 15, (peak, det.steps)
+        if ref is None:
+            ref = hs
+        assert hs[1:] == ref[1:]  # same timing whatever the body weight, once the envelope has a step
+
+
+def test_a_floor_that_never_reaches_zero_still_steps():
+    det = GaitDetector(FS)
+    events(det, [900] * 1000 + steps(8000, 12, floor=900))
+    assert det.steps == 12
+
+
+def test_shelf_and_light_load_make_no_steps():
+    det = GaitDetector(FS)
+    events(det, [0] * 3000 + [600, 0] * 500 + [300] * 500)
+    assert det.steps == 0
+
+
+def test_standing_is_not_a_step_but_the_next_steps_count():
+    det = GaitDetector(FS)
+    xs = steps(6000, 5) + [5000] * 1000 + [0] * 50 + steps(6000, 5)[100:]
+    events(det, xs)
+    assert det.steps == 10
+
+
+def test_strides_and_cadence():
+    det = GaitDetector(FS)
+    events(det, steps(6000, 20, stance=60, swing=50))
+    assert det.strides == 19
+    assert det.stride[0] == 110
+    assert det.cadence_x10() == 1091  # 120 / 1.1 s = 109.09 steps/min, rounded
+
+
+def test_median_is_allocation_free_insertion_sort():
+    from array import array
+    scratch = array("i", [0] * 8)
+    assert median(array("i", [5, 1, 4, 2, 3]), 5, scratch) == 3
+    assert median(array("i", [5, 1, 4, 2]), 4, scratch) == 2
+    assert cadence_x10([], 0, FS, scratch) == 0
+
+
+def test_ring_keeps_the_latest_steps():
+    det = GaitDetector(FS)
+    events(det, steps(6000, RING + 5))
+    last = (det.steps - 1) % RING
+    assert det.steps == RING + 5
+    assert det.heel[last] > det.heel[(last - 1) % RING]
+
+
+def test_bad_thresholds_rejected():
+    try:
+        GaitDetector(FS, on_q10=100, off_q10=200)
+    except ValueError:
+        return
+    raise AssertionError("off above on accepted")
