@@ -1,0 +1,1 @@
+"""The board edge: the only code that touches hardware."""
