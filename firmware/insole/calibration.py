@@ -19,12 +19,11 @@ top and marks the channel `clipped`; pinned there for `stuck_s` seconds (a
 shorted FSR or a broken measuring resistor), it reads 0 N until it leaves the
 rail, so the other channels still work.
 """
-from array import array
-
-from insole.compat import const
+from insole.compat import const, zeros
 
 SEG_SHIFT = const(10)
 SEG_MASK = const(1023)
+SEG_HALF = const(512)       # rounds the interpolation to the nearest dN
 BREAKPOINTS = const(65)
 ZERO_FRAC = const(4)
 ZERO_SEG_SHIFT = const(14)  # ZERO_FRAC + SEG_SHIFT: Q4 counts -> table segment
@@ -58,22 +57,26 @@ class Calibration:
     """Per-channel counts -> deci-newtons, with zero tracking and rail detection."""
 
     def __init__(self, tables, fs_hz, stuck_s=STUCK_S):
-        self.channels = len(tables)
-        flat = []
-        for ch, t in enumerate(tables):
+        n = len(tables)
+        self.channels = n
+        self.lut = zeros("h", n * BREAKPOINTS)
+        self.slope = zeros("h", n * BREAKPOINTS)
+        for ch in range(n):
+            t = tables[ch]
             if len(t) != BREAKPOINTS:
                 raise ValueError("calibration: channel %d table has %d points, expected %d" % (ch, len(t), BREAKPOINTS))
+            base = ch * BREAKPOINTS
             for i in range(BREAKPOINTS):
                 if not 0 <= t[i] <= FORCE_LIMIT_DN or (i and t[i] < t[i - 1]):
                     raise ValueError("calibration: channel %d table must rise within 0..%d dN" % (ch, FORCE_LIMIT_DN))
-            flat.extend(t)
-        self.lut = array("i", flat)
-        self.slope = array("i", [flat[i + 1] - flat[i] if (i + 1) % BREAKPOINTS else 0 for i in range(len(flat))])
-        self.zero_q4 = array("i", [0] * self.channels)
+                self.lut[base + i] = t[i]
+                if i:
+                    self.slope[base + i - 1] = t[i] - t[i - 1]
+        self.zero_q4 = zeros("i", n)
         self.stuck_samples = stuck_s * fs_hz
-        self.rail_run = array("i", [0] * self.channels)
-        self.clipped = array("b", [0] * self.channels)
-        self.peak = array("i", [0] * self.channels)
+        self.rail_run = zeros("i", n)
+        self.clipped = zeros("b", n)
+        self.peak = zeros("i", n)
 
     def to_force(self, counts, force):
         """Fill `force` (dN) from `counts`; return their sum."""
@@ -106,7 +109,7 @@ class Calibration:
             else:
                 rail[ch] = 0
                 b = base + (d >> ZERO_SEG_SHIFT)
-                f = lut[b] + ((slope[b] * ((d >> ZERO_FRAC) & SEG_MASK)) >> SEG_SHIFT)
+                f = lut[b] + ((slope[b] * ((d >> ZERO_FRAC) & SEG_MASK) + SEG_HALF) >> SEG_SHIFT)
                 force[ch] = f
                 total += f
                 if f > peak[ch]:

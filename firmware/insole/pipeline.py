@@ -4,12 +4,15 @@
            -> gait events -> per-step pronation index and channel peaks
            -> wear time
 
+The pronation indices take the stance at PRONATION_HZ (every fs/50-th
+sample): integrals over a stance of 0.4 s or more need no more, and it
+halves the heaviest loop at 100 Hz.
+
 Everything is preallocated here; `feed` creates no object, so it allocates
 nothing on the heap (tests measure this under MicroPython).
 """
-from array import array
-
 from insole import calibration, sensormap
+from insole.compat import const, zeros
 from insole.filters import LowPass
 from insole.gait import HEEL_STRIKE, OFF_Q10, ON_Q10, TOE_OFF, GaitDetector
 from insole.health import ChannelHealth
@@ -18,7 +21,9 @@ from insole.wear import WearTimer
 
 CUTOFF_HZ = 5
 MAX_FS_HZ = 400
-REST_DN = 50  # zero drift is followed only while the whole foot reads under 5 N
+REST_DN = const(50)  # zero drift is followed only while the whole foot reads under 5 N,
+ZERO_EVERY = const(15)
+PRONATION_HZ = 50  # on one sample in 16: drift is slow, and the loop costs 8 channels
 
 
 class Pipeline:
@@ -38,8 +43,9 @@ class Pipeline:
         self.gait = GaitDetector(self.fs, self.lowpass.delay // 2,
                                  on_q10=g.get("on_q10", ON_Q10), off_q10=g.get("off_q10", OFF_Q10))
         self.pronation = PronationIndex(self.map) if self.map.has_sides() else None
+        self.pronation_every = max(1, self.fs // PRONATION_HZ)
         self.wear = WearTimer(self.fs)
-        self.force = array("i", [0] * n)
+        self.force = zeros("i", n)
         self.total = 0
         self.primed = False
 
@@ -64,13 +70,13 @@ class Pipeline:
             if pronation:
                 pronation.begin()
         if gait.stance and gait.valid:
-            if pronation:
+            if pronation and not gait.since % self.pronation_every:
                 pronation.add(self.force, raw_total)
         elif event == TOE_OFF:
             if pronation:
                 pronation.end()
             self.health.end_step()
-        elif not gait.stance and total < REST_DN:
+        elif not gait.stance and total < REST_DN and not gait.n & ZERO_EVERY:
             self.calibration.track_zero(counts)
         self.wear.update(total)
         return event

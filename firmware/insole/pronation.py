@@ -15,7 +15,7 @@ line is p_t = ((P_t - H) . (T - H)) / L. The midfoot and forefoot part of the
 path counts, through a weight that ramps up from the first third of the line
 to its second third (so no single sample flips the index):
 
-    w_t  = clamp(p_t - L/3, 0, L/3)            (whole mm)
+    w_t  = clamp(p_t - L/3, 0, L/3)            (Q2: quarter mm)
     CPEI = 1000 * (sum_t w_t d_t / sum_t w_t) / W
 
 with W the map's medial-lateral width; if the path never passes L/3, the plain
@@ -64,7 +64,7 @@ class PronationIndex:
             length += 1
         self.length = length
         self.third16 = (length << 4) // 3
-        self.third = length // 3
+        self.third4 = (length << 2) // 3
         self.width = smap.width_mm
         self.mli = array("h", [0] * RING)
         self.cpei = array("h", [0] * RING)
@@ -111,10 +111,10 @@ class PronationIndex:
         d = (px * self.ly - py * self.lx) // self.length
         self.d_all += d
         self.n_all += 1
-        w = ((px * self.lx + py * self.ly) // self.length - self.third16) >> 4
+        w = ((px * self.lx + py * self.ly) // self.length - self.third16) >> 2
         if w > 0:
-            if w > self.third:
-                w = self.third
+            if w > self.third4:
+                w = self.third4
             self.wd += w * d
             self.w += w
 

@@ -12,6 +12,7 @@ count samples that the day loops over, so a 16 h day replays quickly.
 """
 from array import array
 
+from insole.compat import zeros
 from sim.fsr import FsrAdc
 
 KINDS = ("walk", "stand", "sit", "gap", "off")
@@ -30,7 +31,7 @@ def render_blocks(reader, fs_hz, adc):
     samples costs no object per row.
     """
     n = adc.channels
-    walk = array("H", bytes(_count_rows(reader.path) * n))
+    walk = zeros("H", _count_rows(reader.path) * n)
     stance = [0.0] * n
     loaded = 0
     rows = 0
@@ -49,7 +50,7 @@ def render_blocks(reader, fs_hz, adc):
     stance = [f / loaded for f in stance]
     for kind, scale in (("stand", 1.0), ("sit", 0.1), ("gap", 0.0), ("off", 0.0)):
         size = BLOCK_S * fs_hz
-        block = array("H", bytes(size * n))
+        block = zeros("H", size * n)
         for i in range(size):
             sway = 1.0 + 0.05 * ((i * 7 // fs_hz) % 5 - 2)
             adc.read([f * scale * sway for f in stance], buf)

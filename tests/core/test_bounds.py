@@ -10,7 +10,7 @@ import sys
 from array import array
 
 from insole import calibration, filters, gait, pronation, sensormap, wear
-from insole.pipeline import MAX_FS_HZ, Pipeline
+from insole.pipeline import MAX_FS_HZ, PRONATION_HZ, Pipeline
 from support import SkipTest
 
 SMALL = (1 << 30) - 1
@@ -30,22 +30,25 @@ def worst_cases():
     fs = MAX_FS_HZ
     total = n * f
     stance = fs * gait.MAX_STANCE_S_X100 // 100 + 1
+    # pronation takes every fs/50-th stance sample: the most it sees, over every rate
+    taken = max((r * gait.MAX_STANCE_S_X100 // 100 + 1) // max(1, r // PRONATION_HZ) + 1
+                for r in range(10, fs + 1))
     line = isqrt(2 * (2 * mm) ** 2) + 1
     q4 = 2 * mm * 16  # a CoP coordinate relative to the heel point, Q4 mm
     return {
         "calibration: counts in Q4": 65535 << calibration.ZERO_FRAC,
-        "calibration: slope * fraction": f * calibration.SEG_MASK,
+        "calibration: slope * fraction": f * calibration.SEG_MASK + calibration.SEG_HALF,
         "calibration: total of a sample": total,
         "filter: state": total << filters.FRAC,
         "filter: (x - s) * a": (total << filters.FRAC) * filters.ONE,
         "gait: range * threshold": total * 1023,
         "gait: samples in a day": 86400 * fs,
         "gait: cadence numerator": 1200 * fs + 86400 * fs,
-        "pronation: medial-lateral sums over a stance": total * stance,
+        "pronation: medial-lateral sums over a stance": total * taken,
         "pronation: CoP moment << 4": n * mm * f * 16,
         "pronation: cross and dot products": 2 * q4 * 2 * mm,
-        "pronation: weighted distance sums": (line // 3) * (line * 16) * stance,
-        "pronation: weight sum * width * 16": (line // 3) * stance * 2 * mm * 16,
+        "pronation: weighted distance sums": (line * 4 // 3) * (line * 16) * taken,
+        "pronation: weight sum * width * 16": (line * 4 // 3) * taken * 2 * mm * 16,
         "pronation: per-mille numerator": 2000 * pronation.NORM_LIMIT,
         "wear: worn seconds": 86400,
     }

