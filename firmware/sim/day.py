@@ -14,6 +14,7 @@ from array import array
 
 from insole.compat import zeros
 from sim.fsr import FsrAdc
+from sim.recordings import GAITPDB_FS
 
 KINDS = ("walk", "stand", "sit", "gap", "off")
 BLOCK_S = 20
@@ -25,18 +26,21 @@ def _count_rows(path):
 
 
 def render_blocks(reader, fs_hz, adc):
-    """Count blocks for every kind, from one foot of a gaitpdb walk.
+    """Count blocks for every kind, from one foot of a gaitpdb walk (100 Hz).
 
     A block is a flat array of counts, `channels` per row, so a day's worth of
-    samples costs no object per row.
+    samples costs no object per row. Below 100 Hz the walk is decimated.
     """
     n = adc.channels
-    walk = zeros("H", _count_rows(reader.path) * n)
+    every = max(1, GAITPDB_FS // fs_hz)
+    walk = zeros("H", (_count_rows(reader.path) // every + 1) * n)
     stance = [0.0] * n
     loaded = 0
     rows = 0
     buf = array("H", [0] * n)
-    for forces in reader:
+    for i, forces in enumerate(reader):
+        if i % every:
+            continue
         adc.read(forces, buf)
         walk[rows * n:(rows + 1) * n] = buf
         rows += 1

@@ -1,0 +1,40 @@
+"""Device time: the day and the second of the day, counted once a second.
+
+The host sets the clock (unix seconds and the wearer's UTC offset); from then
+on days are dates, numbered from 2000-01-01, and roll over at local midnight.
+Before that, days are counted from boot and flagged `unset`, so the host can
+place them. Only small ints are kept: the day number and the second of the
+day, never a unix timestamp.
+"""
+
+DAY_S = 86400
+EPOCH_2000 = 946684800  # unix seconds at 2000-01-01 00:00 UTC
+
+
+class Clock:
+    """Ticks a second at a time; `tick()` is True at each rollover."""
+
+    def __init__(self):
+        self.unset = True
+        self.day = 0
+        self.second = 0
+
+    def tick(self):
+        """One second passed; True when a new day begins."""
+        self.second += 1
+        if self.second < DAY_S:
+            return False
+        self.second = 0
+        self.day += 1
+        return True
+
+    def set(self, unix_s, utc_offset_min):
+        """Set local time; the day in progress takes the new date."""
+        if not -14 * 60 <= utc_offset_min <= 14 * 60:
+            raise ValueError("utc offset must be -840..840 minutes")
+        local = unix_s + utc_offset_min * 60 - EPOCH_2000
+        if local < 0:
+            raise ValueError("time before 2000-01-01")
+        self.day = local // DAY_S
+        self.second = local % DAY_S
+        self.unset = False
