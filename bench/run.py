@@ -70,10 +70,34 @@ def day_replay(walk: Path) -> None:
           f"(target >= 500x); {result['steps']} steps, worn {result['wear_s']} s")
 
 
+def records() -> None:
+    """Record size, and how many days of history a 64 KB store keeps before dropping the oldest."""
+    sys.path.insert(0, str(ROOT / "firmware"))
+    from edge.store import Store
+    from insole import record
+    from insole.device import Device
+
+    dev = Device(json.loads((ROOT / "firmware" / "config" / "default.json").read_text()))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(tmp, budget_bytes=64 * 1024)
+        store.recover()
+        days = 0
+        while not store.dropped:
+            dev.seq = store.open_seq
+            dev.clock.day += 1
+            store.close_day(dev.close_day(), dev.checkpoint(), 0)
+            days += 1
+        kept = days - store.dropped
+    print(f"daily record:          {record.SIZE} bytes (one BLE notification carries up to 244)")
+    print(f"history in 64 KB:      {kept} days kept when the first segment had to go "
+          f"(at most {64 * 1024 // record.SIZE} records fit)")
+
+
 def main() -> None:
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
     core(walk)
     day_replay(walk)
+    records()
 
 
 if __name__ == "__main__":
