@@ -1,10 +1,13 @@
 """The firmware core under MicroPython, for bench/run.py.
 
-    micropython bench/core_bench.py FIRMWARE_DIR WALK.txt heap|speed
+    micropython bench/core_bench.py FIRMWARE_DIR COUNTS.bin heap|speed
 
-FIRMWARE_DIR holds the firmware compiled to .mpy, as on a board.
-heap:  replay the walk streaming from the file; print the live heap at start
-       and its peak (collected every 250 samples) as JSON.
+FIRMWARE_DIR holds the firmware compiled to .mpy, as on a board; COUNTS.bin
+is a walk already turned into 16-bit counts (8 per sample, little-endian) by
+the modelled FSR + ADC, read 16 bytes at a time as a board reads its ADCs:
+only the firmware's own memory is measured, not the sim's.
+heap:  replay the walk; print the live heap at start and its peak (collected
+       every 250 samples) as JSON.
 speed: print us per sample of the whole per-sample path and of a bare loop
        that only copies 8 readings into a preallocated array, as JSON.
 """
@@ -19,10 +22,7 @@ sys.path.insert(0, FIRMWARE)
 gc.collect()
 heap_start = gc.mem_alloc()
 
-from insole.compat import zeros  # noqa: E402
 from insole.pipeline import Pipeline  # noqa: E402
-from sim.fsr import FsrAdc  # noqa: E402
-from sim.recordings import GaitpdbReader  # noqa: E402
 
 ROWS = 2000
 REPEAT = 10
@@ -31,34 +31,29 @@ REPEAT = 10
 def setup():
     with open(FIRMWARE + "/config/default.json") as f:
         cfg = json.load(f)
-    return Pipeline(cfg), FsrAdc(8, cfg["fsr"]["f_half_n"], cfg["adc_bits"])
+    return Pipeline(cfg)
 
 
 def heap(path):
-    pipe, adc = setup()
+    pipe = setup()
+    gc.collect()
     buf = array("H", [0] * 8)
     n = peak = 0
-    for forces in GaitpdbReader(path, "L"):
-        adc.read(forces, buf)
-        pipe.feed(buf)
-        n += 1
-        if n % 250 == 0:
-            gc.collect()
-            peak = max(peak, gc.mem_alloc())
+    with open(path, "rb") as f:
+        while f.readinto(buf) == 16:
+            pipe.feed(buf)
+            n += 1
+            if n % 250 == 0:
+                gc.collect()
+                peak = max(peak, gc.mem_alloc())
     return {"samples": n, "steps": pipe.gait.steps, "heap_start": heap_start, "peak_heap": peak}
 
 
 def speed(path):
-    pipe, adc = setup()
-    rows = zeros("H", 8 * ROWS)
+    pipe = setup()
+    with open(path, "rb") as f:
+        rows = array("H", f.read(16 * ROWS))
     sample = array("H", [0] * 8)
-    n = 0
-    for forces in GaitpdbReader(path, "L"):
-        adc.read(forces, sample)
-        rows[n * 8:(n + 1) * 8] = sample
-        n += 1
-        if n == ROWS:
-            break
     gc.collect()
     timings = []
     for with_pipeline in (True, False):

@@ -38,13 +38,32 @@ def compile_firmware(dest: Path) -> int:
     return total
 
 
+def walk_counts(walk: Path, dest: Path) -> None:
+    """One foot of the walk as the ADC would give it: 8 little-endian u16 counts per sample."""
+    sys.path.insert(0, str(ROOT / "firmware"))
+    from array import array
+
+    from sim.fsr import FsrAdc
+    from sim.recordings import GaitpdbReader
+
+    adc = FsrAdc(8)
+    buf = array("H", [0] * 8)
+    with open(dest, "wb") as f:
+        for forces in GaitpdbReader(str(walk), "L"):
+            adc.read(forces, buf)
+            f.write(buf.tobytes())
+
+
 def core(walk: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        mpy_bytes = compile_firmware(Path(tmp))
+        mpy_bytes = compile_firmware(Path(tmp) / "fw")
+        counts = Path(tmp) / "walk.bin"
+        walk_counts(walk, counts)
 
         def run(mode, heap):
             return json.loads(subprocess.run(
-                [tool("micropython"), "-X", f"heapsize={heap}", str(ROOT / "bench" / "core_bench.py"), tmp, str(walk), mode],
+                [tool("micropython"), "-X", f"heapsize={heap}", str(ROOT / "bench" / "core_bench.py"),
+                 str(Path(tmp) / "fw"), str(counts), mode],
                 capture_output=True, text=True, check=True).stdout)
 
         mem = run("heap", "64k")
