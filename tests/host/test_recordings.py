@@ -15,7 +15,7 @@ from insole_host.recordings import (  # noqa: E402
     ChecksumMismatch, RecordingNotFound, find_recording,
 )
 
-REAL_SHARED = Path("/work/shared/data/gaitpdb")
+REAL_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "gaitpdb"  # beside the checkout
 
 
 def sha(data: bytes) -> str:
