@@ -14,7 +14,7 @@ nothing on the heap (tests measure this under MicroPython).
 from insole import calibration, sensormap
 from insole.compat import const, zeros
 from insole.filters import LowPass
-from insole.gait import HEEL_STRIKE, OFF_Q10, ON_Q10, TOE_OFF, GaitDetector
+from insole.gait import OFF_Q10, ON_Q10, GaitDetector
 from insole.health import ChannelHealth
 from insole.pronation import PronationIndex
 from insole.wear import WearTimer
@@ -46,6 +46,11 @@ class Pipeline:
         self.pronation_every = max(1, self.fs // PRONATION_HZ)
         self.wear = WearTimer(self.fs)
         self.force = zeros("i", n)
+        # bound once: the per-sample calls skip a lookup each
+        self._to_force = self.calibration.to_force
+        self._lowpass = self.lowpass.update
+        self._gait = self.gait.update
+        self._wear = self.wear.update
         self.total = 0
         self.primed = False
 
@@ -59,24 +64,24 @@ class Pipeline:
         if not self.primed:
             self.calibration.set_zero(counts)
             self.primed = True
-        raw_total = self.calibration.to_force(counts, self.force)
-        total = self.lowpass.update(raw_total)
+        raw_total = self._to_force(counts, self.force)
+        total = self._lowpass(raw_total)
         self.total = total
         gait = self.gait
-        event = gait.update(total)
+        event = self._gait(total)
         pronation = self.pronation
-        if event == HEEL_STRIKE:
-            self.health.start_step()
-            if pronation:
-                pronation.begin()
-        if gait.stance and gait.valid:
-            if pronation and not gait.since % self.pronation_every:
+        if gait.stance:
+            if event:  # heel strike
+                self.health.start_step()
+                if pronation:
+                    pronation.begin()
+            if gait.valid and pronation and not gait.since % self.pronation_every:
                 pronation.add(self.force, raw_total)
-        elif event == TOE_OFF:
+        elif event:  # toe off
             if pronation:
                 pronation.end()
             self.health.end_step()
-        elif not gait.stance and total < REST_DN and not gait.n & ZERO_EVERY:
+        elif total < REST_DN and not gait.n & ZERO_EVERY:
             self.calibration.track_zero(counts)
-        self.wear.update(total)
+        self._wear(total)
         return event
