@@ -25,3 +25,25 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# A real board. BOARD names firmware/config/BOARD.json (esp32s3, esp32c3, xiao_nrf52840);
+# PORT is its serial port, or for deploy to a CircuitPython board its CIRCUITPY drive.
+BOARD ?= esp32s3
+PORT ?= /dev/ttyACM0
+MPREMOTE ?= mpremote
+
+.PHONY: deploy repl selftest logs
+
+deploy: $(STAMP)
+	$(PY) tools/deploy.py $(BOARD) $(PORT)
+
+repl:
+	$(MPREMOTE) connect $(PORT) repl
+
+selftest:
+	$(MPREMOTE) connect $(PORT) run firmware/selftest.py
+
+# Follows what the running firmware prints, without stopping it, and keeps a copy.
+logs:
+	mkdir -p build
+	$(MPREMOTE) connect $(PORT) repl --capture build/console.log

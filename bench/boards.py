@@ -1,0 +1,63 @@
+"""`make bench` figures for the real boards, against firmware/budgets.json.
+
+- .mpy total: the bytes `make deploy` copies to each MicroPython board (the
+  core, the edge, the board's module), compiled for its architecture.
+- heap: the whole firmware as deployed on an ESP32-S3, run by bench/board_heap.py
+  under the micropython unix port (64-bit, so objects are larger than on the
+  board): the data it keeps live at its peak, and the code, which .mpy files
+  loaded from flash put in the heap too (frozen into the image, they would not).
+"""
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import deploy  # noqa: E402
+
+BUDGETS = json.loads((ROOT / "firmware" / "budgets.json").read_text())
+HEAP_SIZE = "256k"  # the whole firmware's code alone passes 64k on the 64-bit unix port
+HEAP_BOARD = "esp32s3"
+
+
+def micropython_boards():
+    return [name for name in deploy.board_names() if deploy.board_config(name)["runtime"] == "micropython"]
+
+
+def mpy_bytes(board):
+    """Total .mpy bytes that `make deploy BOARD=board` copies."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = deploy.build(deploy.board_config(board), Path(tmp))
+        return sum((Path(tmp) / f).stat().st_size for f in files if f.endswith(".mpy"))
+
+
+def board_heap():
+    """bench/board_heap.py's JSON for the firmware as deployed on HEAP_BOARD."""
+    with tempfile.TemporaryDirectory() as tmp:
+        board_dir = Path(tmp) / "board"
+        store_dir = Path(tmp) / "store"
+        board_dir.mkdir()
+        store_dir.mkdir()
+        deploy.build(deploy.board_config(HEAP_BOARD), board_dir)
+        out = subprocess.run([deploy.tool("micropython"), "-X", f"heapsize={HEAP_SIZE}",
+                              str(ROOT / "bench" / "board_heap.py"), str(board_dir), str(ROOT / "tests" / "fakes"),
+                              str(store_dir)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def main():
+    size = max((mpy_bytes(b), b) for b in micropython_boards())
+    print(f"firmware .mpy on board: {size[0] / 1024:.1f} KB ({size[1]}; budget {BUDGETS['mpy_total_bytes'] / 1024:.0f} KB)")
+    h = board_heap()
+    parts = ", ".join(p for p, on in (("device", h["device"]), ("store", h["store"])) if on)
+    print(f"board heap, {HEAP_BOARD}:    {h['data'] / 1024:.1f} KB data at peak (budget "
+          f"{BUDGETS['peak_data_heap_bytes'] / 1024:.0f} KB) + {h['code'] / 1024:.1f} KB code from .mpy = "
+          f"{h['peak_heap'] / 1024:.1f} KB; {h['samples']} samples through the timer sampler, {parts}, "
+          f"motor, fake radio (micropython unix port, 64-bit)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Boards: the hardware of one board family behind one small interface.
+
+    board = Board(cfg)          cfg: the board config (firmware/config/*.json;
+                                config.json on a board)
+    board.sampler.start(notify=None)
+                                sample every channel at cfg["fs_hz"]; after each
+                                sample call notify(), or notify.set() when it is
+                                an asyncio Event/ThreadSafeFlag
+    board.sampler.stop()
+    board.sampler.ready()       True while a sample waits
+    board.sampler.take()        the oldest sample: an array("H") of 16-bit counts,
+                                one per channel, valid until the next take();
+                                None when none waits. Allocates nothing.
+    board.sampler.dropped       samples lost to a full ring
+    board.motor_pwm             the vibration motor: an object with duty_u16(v)
+    board.battery_mv()          the battery's voltage in mV
+    board.feed_watchdog()       arms the watchdog on the first call, then feeds it
+    await board.idle_ms(ms)     lets the other tasks run, and the CPU idle, for ms
+
+Modules: esp32 (MicroPython: ESP32-S3, ESP32-C3), nrf52840_cp (CircuitPython:
+XIAO nRF52840), sim (the unix port: recorded counts in virtual time).
+`load(cfg)` builds the Board of the module a config names in "board_module".
+"""
+from insole.compat import zeros
+
+RING = 8
+MUX_SELECT = 4  # a CD74HC4067: S0..S3 pick one of 16 inputs
+
+
+def _nothing():
+    pass
+
+
+def wire(cfg, analog, output):
+    """(inputs, select) of a config: one input per channel in "adc_pins", or a
+    "mux" {"sig": pin, "select": [S0, S1, S2, S3]} and select outputs.
+
+    `analog(pin)` makes the board's 16-bit input, `output(pin)` a select pin.
+    """
+    n = len(cfg["sensors"])
+    mux = cfg.get("mux")
+    if mux:
+        if len(mux["select"]) != MUX_SELECT or n > 1 << MUX_SELECT:
+            raise ValueError("config: a mux has %d select pins and up to %d channels" % (MUX_SELECT, 1 << MUX_SELECT))
+        return [analog(mux["sig"])], [output(p) for p in mux["select"]]
+    pins = cfg["adc_pins"]
+    if len(pins) != n:
+        raise ValueError("config: %d sensors but %d adc_pins (more channels than pins need a mux)" % (n, len(pins)))
+    return [analog(p) for p in pins], None
+
+
+class Sampler:
+    """The ring of preallocated samples every board shares, and the read of one sample.
+
+    The producer (a timer callback or a task) calls `sample()`, the consumer
+    `ready()` and `take()`. Each side writes only its own index, so a callback
+    that runs between two bytecodes of the consumer is safe. The ring holds
+    `size` - 1 waiting samples and the one taken last, which stays untouched
+    until the next take(); a sample due while the ring is full is dropped.
+
+    `inputs` read 16-bit counts (`read_u16()`): one per channel, or with
+    `select` (objects with `value(bit)` on a CD74HC4067's S0..S3) the one SIG
+    input that channel n is switched to.
+    """
+
+    def __init__(self, channels, inputs, select=None, size=RING):
+        self.channels = channels
+        self.inputs = inputs
+        self.select = select
+        self.slots = [zeros("H", channels) for _ in range(size)]
+        self.size = size
+        self.dropped = 0
+        self.running = False
+        self._w = 0
+        self._r = 0
+        self._notify = _nothing
+
+    def start(self, notify=None):
+        self._notify = getattr(notify, "set", notify) or _nothing
+        self.running = True
+
+    def stop(self):
+        self.running = False
+
+    def sample(self, _source=None):
+        """Read one sample into the next free slot; a timer passes itself as `_source`."""
+        w = self._w + 1
+        if w == self.size:
+            w = 0
+        if w == self._r:
+            self.dropped += 1
+            return
+        self.read(self.slots[self._w])
+        self._w = w
+        self._notify()
+
+    def read(self, buf):
+        """Fill `buf` with one reading of every channel."""
+        inputs = self.inputs
+        if self.select is None:
+            for ch in range(self.channels):
+                buf[ch] = inputs[ch].read_u16()
+            return
+        sig = inputs[0]
+        s0, s1, s2, s3 = self.select
+        for ch in range(self.channels):
+            s0.value(ch & 1)
+            s1.value(ch >> 1 & 1)
+            s2.value(ch >> 2 & 1)
+            s3.value(ch >> 3)
+            sig.read_u16()  # thrown away: the first reading after a switch has not settled
+            buf[ch] = sig.read_u16()
+
+    def ready(self):
+        return self._w != self._r
+
+    def take(self):
+        r = self._r
+        if r == self._w:
+            return None
+        self._r = r + 1 if r + 1 < self.size else 0
+        return self.slots[r]
+
+
+def load(cfg):
+    """The Board of a config, from the module its "board_module" names."""
+    return __import__("boards." + cfg["board_module"], None, None, ("Board",)).Board(cfg)

@@ -1,0 +1,74 @@
+"""ESP32-S3 and ESP32-C3 under MicroPython: the board config's pins through `machine`.
+
+FSRs on ADC1 pins only (ADC2 is shared with the radio), each read directly or
+through a CD74HC4067 ("mux": the C3 has 5 ADC1 pins). Attenuation 11 dB: full
+scale is about 3.1 V on the S3 and 2.5 V on the C3, not 3.3 V
+(hardware/divider.md); `read_u16()` scales the 12-bit reading to 16 bits.
+
+The sampler is a hardware `machine.Timer` at fs_hz (a virtual one, id -1,
+would tick with the RTOS, every 10 ms). On the ESP32 port its callback is soft:
+the interrupt schedules it as `micropython.schedule` would, so it may read
+the ADC. It allocates nothing: the bound method was made once, when the
+timer was set up, and each call fills the next preallocated slot.
+"""
+import asyncio
+
+from machine import ADC, PWM, WDT, Pin, Timer
+
+import boards
+
+
+def _adc(pin):
+    return ADC(Pin(pin), atten=ADC.ATTN_11DB)
+
+
+def _select(pin):
+    return Pin(pin, Pin.OUT, value=0)
+
+
+class Sampler(boards.Sampler):
+    """Samples on hardware timer cfg["timer"] (default 0)."""
+
+    def __init__(self, cfg):
+        inputs, select = boards.wire(cfg, _adc, _select)
+        super().__init__(len(cfg["sensors"]), inputs, select)
+        self.fs = cfg["fs_hz"]
+        self.timer = Timer(cfg.get("timer", 0))
+
+    def start(self, notify=None):
+        super().start(notify)
+        self.timer.init(mode=Timer.PERIODIC, freq=self.fs, callback=self.sample)
+
+    def stop(self):
+        self.timer.deinit()
+        super().stop()
+
+
+class Board:
+    """One ESP32 insole: sampler, motor PWM, battery sense, watchdog."""
+
+    def __init__(self, cfg):
+        self.sampler = Sampler(cfg)
+        self.motor_pwm = PWM(Pin(cfg["motor_pin"]), freq=cfg.get("motor_hz", 200), duty_u16=0)
+        self.battery = _adc(cfg["battery_pin"])
+        top, bottom = cfg["battery_divider_kohm"]
+        self.divider = (top + bottom, bottom)
+        self.watchdog_ms = cfg.get("watchdog_ms", 8000)
+        self.wdt = None
+
+    def battery_mv(self):
+        """Through the divider; read_uv() is calibrated against the chip's eFuse reference."""
+        total, bottom = self.divider
+        return self.battery.read_uv() * total // (bottom * 1000)
+
+    def feed_watchdog(self):
+        """Arms the watchdog (it cannot be stopped) on the first call, so a REPL or self-test never resets."""
+        if self.wdt is None:
+            self.wdt = WDT(timeout=self.watchdog_ms)
+        self.wdt.feed()
+
+    async def idle_ms(self, ms):
+        # Never machine.lightsleep() here: on the ESP32 it drops BLE connections
+        # (micropython issue #6396). While every task waits, asyncio blocks in
+        # the RTOS, which idles the CPU and keeps the radio up.
+        await asyncio.sleep_ms(ms)

