@@ -112,11 +112,17 @@ def records() -> None:
           f"(at most {64 * 1024 // record.SIZE} records fit)")
 
 
+def boards() -> None:
+    """The real boards' size budgets (bench/boards.py, run by path: its name is also a firmware package's)."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "boards.py")], check=True)
+
+
 def main() -> None:
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
     core(walk)
     day_replay(walk)
     records()
+    boards()
 
 
 if __name__ == "__main__":
