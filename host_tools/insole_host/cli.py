@@ -86,3 +86,6 @@ def demo(as_json: bool) -> None:
     for result in results:
         click.echo(_summary(result))
     click.echo(recordings.credit("gaitpdb"))
+
+
+from insole_host.cli_data import register; register(main)  # noqa: E402,E702 (report, export, schedule)

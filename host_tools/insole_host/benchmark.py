@@ -1,0 +1,65 @@
+"""Host-side figures for `make bench`: storing ten years of records, and reporting on them."""
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from insole_host.db import Database, Device
+from insole_host.firmware import record
+from insole_host.report import Report
+
+YEARS_DAYS = 3650
+FIRST_DAY = 9497  # 2026-01-01
+STANDARD_H = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+PEAKS_DN = (4000, 900, 1300, 600, 300, 1500, 1800, 700)  # first-day stance peaks; each loses 1 dN per 10 days
+
+
+def ten_years(seed: int) -> bytes:
+    """One insole's 3650 daily records back to back, as one pull delivers them: the standard
+    plan, then no limit; wear, steps and pronation varying from day to day."""
+    rng = random.Random(seed)
+    out = bytearray()
+    for i in range(YEARS_DAYS):
+        limit = STANDARD_H[i] * 3600 if i < len(STANDARD_H) else 0
+        wear = int((limit or 8 * 3600) * rng.uniform(0.6, 1.2))
+        steps = wear * rng.randint(600, 1400) // 3600
+        supinated, pronated = steps * rng.randint(5, 20) // 100, steps * rng.randint(10, 30) // 100
+        out += record.encode({
+            "flags": 0, "seq": i + 1, "day": FIRST_DAY + i, "wear_s": wear, "limit_s": limit, "steps": steps,
+            "cadence_x10": rng.randint(950, 1150), "mli_median": rng.randint(-60, 120),
+            "cpei_median": rng.randint(-40, 80), "supinated": min(supinated, 0xFFFF),
+            "neutral": min(steps - supinated - pronated, 0xFFFF), "pronated": min(pronated, 0xFFFF),
+            "peaks_dn": [max(0, p - i // 10 + rng.randint(-50, 50)) for p in PEAKS_DN],
+            "flagged_channels": 0, "alerts": rng.randint(0, 3), "pain": 0})
+    return bytes(out)
+
+
+def bench_host() -> None:
+    """Print the time to import 2 x 3650 records into a fresh database and to build the full report."""
+    pulls = {Device("BENCH-L", "L", "bench"): ten_years(1), Device("BENCH-R", "R", "bench"): ten_years(2)}
+    with tempfile.TemporaryDirectory() as tmp:
+        with Database(Path(tmp) / "bench.db") as database:
+            t0 = time.perf_counter()
+            added = sum(database.store_records(dev, data)[0] for dev, data in pulls.items())
+            t_import = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            again = sum(database.store_records(dev, data)[0] for dev, data in pulls.items())
+            t_again = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            report = Report(database)
+            report.text()
+            t_data = time.perf_counter() - t0
+            report.png(Path(tmp) / "r.png")
+            t_png = time.perf_counter() - t0 - t_data
+            report.html(Path(tmp) / "r.html")
+            t_report = time.perf_counter() - t0
+    print(f"host import:           {added} records (2 feet x {YEARS_DAYS} days, one pull each) into a fresh "
+          f"database in {t_import * 1000:.0f} ms; the same pulls again: {again} added in {t_again * 1000:.0f} ms")
+    print(f"host report:           all {YEARS_DAYS} days x 2 feet, table + PNG + HTML in {t_report:.2f} s "
+          f"(data and table {t_data:.2f} s, PNG {t_png:.2f} s, HTML with its PNG {t_report - t_data - t_png:.2f} s)")
+
+
+if __name__ == "__main__":
+    bench_host()

@@ -1,0 +1,243 @@
+"""The one interface the host talks to an insole through, whatever carries the bytes.
+
+A backend supplies five primitives over gatt.py's table: `scan`, `connect`,
+`disconnect`, `read(characteristic)`, `write(characteristic, data)` (with
+response) and `subscribe(characteristic, callback)`, and calls `_link_up()`
+once connected (and secured) and `_link_lost()` when the link drops. Everything
+the insole's protocol needs is built here once, on those primitives, from the
+firmware's own modules (protocol.py, auth.py, gatt.py), so every backend sends
+and checks the same bytes:
+
+    control(command) -> response   one control-point write, its indication
+    command(opcode, *args)         the same, encoded, the OK value or Rejected
+    authenticate(key)              the HMAC session; checks the insole's proof
+    read_status()                  the Status fields
+    pull_records(after, on_record) REQUEST_RECORDS, then `count` records, each
+                                   CRC-checked and in order; LinkLost if cut
+    subscribe_alerts(callback)     decoded alert events
+"""
+from __future__ import annotations
+
+import abc
+import asyncio
+import inspect
+import os
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from insole_host import firmware as _firmware  # noqa: F401  (the firmware tree on sys.path)
+
+from insole import auth, gatt, protocol  # noqa: E402
+
+RESPONSE_TIMEOUT_S = 5.0
+RECORD_TIMEOUT_S = 5.0
+
+ATT_ERRORS = {
+    0x02: "read not permitted",
+    0x03: "write not permitted",
+    0x05: "insufficient authentication (the link is not bonded)",
+    0x08: "insufficient authorization (no authenticated session)",
+    0x0D: "invalid attribute value length",
+    0x0F: "insufficient encryption (pair first)",
+}
+
+_LOST = object()
+
+
+class TransportError(RuntimeError):
+    """The link could not do what was asked."""
+
+
+class LinkLost(TransportError):
+    """The link dropped during an operation; `last_seq` is the newest record received."""
+
+    def __init__(self, message: str, last_seq: int | None = None, received: int = 0):
+        super().__init__(message)
+        self.last_seq = last_seq
+        self.received = received
+
+
+class Rejected(TransportError):
+    """The insole answered a command with a response code other than OK."""
+
+    def __init__(self, opcode: int, code: int):
+        name = protocol.COMMANDS.get(opcode, ("0x%02x" % opcode,))[0]
+        super().__init__(f"{name.upper()}: {protocol.RESPONSE_NAMES[code]} ({code})")
+        self.opcode = opcode
+        self.code = code
+
+
+class AccessDenied(TransportError):
+    """The insole's GATT server refused a read or write with an ATT error."""
+
+    def __init__(self, what: str, att_error: int):
+        super().__init__(f"{what}: ATT error 0x{att_error:02X}, {ATT_ERRORS.get(att_error, 'refused')}")
+        self.att_error = att_error
+
+
+@dataclass
+class Found:
+    """An insole seen advertising."""
+
+    name: str
+    address: str
+    rssi: int | None = None
+
+
+OnRecord = Callable[[dict, bytes], Any]
+
+
+class Transport(abc.ABC):
+    """A link to one insole. Use `async with transport:` or `connect()` ... `disconnect()`."""
+
+    mtu: int = 23
+
+    def __init__(self) -> None:
+        self._responses: asyncio.Queue | None = None
+        self._records: asyncio.Queue | None = None
+        self.connected = False
+
+    # -- the backend's primitives
+
+    @abc.abstractmethod
+    async def scan(self, timeout: float = 5.0) -> list[Found]:
+        """Insoles advertising the insole service nearby."""
+
+    @abc.abstractmethod
+    async def connect(self, address: str | None = None) -> None:
+        """Connect (to `address`, else the first insole found), secure the link
+        (pair, or re-encrypt with the bond), subscribe, then `_link_up()`."""
+
+    @abc.abstractmethod
+    async def disconnect(self) -> None:
+        """Leave the insole (it ends the session)."""
+
+    @abc.abstractmethod
+    async def read(self, characteristic: gatt.Characteristic) -> bytes:
+        """A characteristic's value; AccessDenied when the insole refuses."""
+
+    @abc.abstractmethod
+    async def write(self, characteristic: gatt.Characteristic, data: bytes) -> None:
+        """A write with response; AccessDenied when the insole refuses."""
+
+    @abc.abstractmethod
+    async def subscribe(self, characteristic: gatt.Characteristic, callback: Callable[[bytes], Any]) -> None:
+        """Notifications or indications of a characteristic, to `callback(bytes)`."""
+
+    # -- what the backends call
+
+    async def _link_up(self) -> None:
+        """Connected: subscribe the control point's indications and the records."""
+        self._responses = asyncio.Queue()
+        self._records = asyncio.Queue()
+        self.connected = True
+        await self.subscribe(gatt.CONTROL, self._responses.put_nowait)
+        await self.subscribe(gatt.RECORDS, self._records.put_nowait)
+
+    def _link_lost(self) -> None:
+        """The link dropped: whoever waits for a response or a record hears it."""
+        self.connected = False
+        for queue in (self._responses, self._records):
+            if queue is not None:
+                queue.put_nowait(_LOST)
+
+    async def __aenter__(self):
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.disconnect()
+
+    # -- the protocol
+
+    async def control(self, command: bytes, timeout: float = RESPONSE_TIMEOUT_S) -> bytes:
+        """Write one control-point command and return the indication that answers it."""
+        if self._responses is None or not self.connected:
+            raise TransportError("not connected")
+        _drain(self._responses)
+        await self.write(gatt.CONTROL, bytes(command))
+        opcode = command[0] if command else 0
+        while True:
+            try:
+                answer = await asyncio.wait_for(self._responses.get(), timeout)
+            except asyncio.TimeoutError:
+                raise TransportError(f"no answer to control-point command 0x{opcode:02x} in {timeout} s") from None
+            if answer is _LOST:
+                raise LinkLost(f"link lost waiting for the answer to command 0x{opcode:02x}")
+            if answer[:1] == bytes((protocol.RESPONSE_BIT | opcode,)):
+                return bytes(answer)
+
+    async def command(self, opcode: int, *args, timeout: float = RESPONSE_TIMEOUT_S):
+        """Send a command (encoded and checked as the insole checks it); its OK value,
+        or Rejected with the response code."""
+        answer = await self.control(protocol.encode_command(opcode, *args), timeout)
+        _, code, value = protocol.decode_response(answer)
+        if code != protocol.OK:
+            raise Rejected(opcode, code)
+        return value
+
+    async def authenticate(self, key: bytes, device_id: bytes | None = None) -> bytes:
+        """Open an HMAC session; returns the insole's proof, checked against `key`."""
+        if device_id is None:
+            device_id = await self.read(gatt.SERIAL)
+        nonce = await self.command(protocol.AUTH_START)
+        client_nonce = os.urandom(auth.NONCE_LEN)
+        proof = await self.command(protocol.AUTH_PROOF, client_nonce,
+                                   auth.client_proof(key, nonce, client_nonce, device_id))
+        if not auth.equal(proof, auth.device_proof(key, nonce, client_nonce, device_id)):
+            raise TransportError("the insole's proof does not match the key: not the insole this key belongs to")
+        return proof
+
+    async def read_status(self) -> dict:
+        """The Status fields (protocol.decode_status)."""
+        return protocol.decode_status(await self.read(gatt.STATUS))
+
+    async def pull_records(self, after_seq: int, on_record: OnRecord,
+                           timeout: float = RECORD_TIMEOUT_S) -> int:
+        """Every record after `after_seq`, oldest first, to `on_record(fields, raw)`;
+        returns how many. Each is CRC-checked and newer than the one before; a cut
+        link raises LinkLost after the records that did arrive were handed over."""
+        if self._records is None:
+            raise TransportError("not connected")
+        _drain(self._records)
+        count = await self.command(protocol.REQUEST_RECORDS, after_seq)
+        last = after_seq
+        for got in range(count):
+            try:
+                raw = await asyncio.wait_for(self._records.get(), timeout)
+            except asyncio.TimeoutError:
+                raise TransportError(f"record stream stalled after {got} of {count} records") from None
+            if raw is _LOST:
+                raise LinkLost(f"link lost after {got} of {count} records (newest seq {last})", last, got)
+            fields = protocol.decode_record(raw)
+            if fields["seq"] <= last:
+                raise TransportError(f"record seq {fields['seq']} after seq {last}: out of order or doubled")
+            last = fields["seq"]
+            result = on_record(fields, bytes(raw))
+            if inspect.isawaitable(result):
+                await result
+        return count
+
+    async def subscribe_alerts(self, callback: Callable[[dict], Awaitable[None] | None]) -> None:
+        """Alert events, decoded, to `callback(event)`."""
+        await self.subscribe(gatt.ALERTS, lambda data: callback(protocol.decode_alert(data)))
+
+    async def subscribe_status(self, callback: Callable[[dict], Awaitable[None] | None]) -> None:
+        """Status notifications, decoded, to `callback(fields)`."""
+        await self.subscribe(gatt.STATUS, lambda data: callback(protocol.decode_status(data)))
+
+    async def set_time(self, unix_s: int, tz_min: int = 0) -> None:
+        await self.command(protocol.SET_TIME, unix_s, tz_min)
+
+    async def set_schedule(self, preset: str, params: dict | None = None) -> None:
+        await self.command(protocol.SET_SCHEDULE, preset, params or {})
+
+    async def report_pain(self, severity: int) -> None:
+        await self.command(protocol.REPORT_PAIN, severity)
+
+
+def _drain(queue: asyncio.Queue) -> None:
+    while not queue.empty():
+        if queue.get_nowait() is _LOST:
+            queue.put_nowait(_LOST)
+            return

@@ -1,0 +1,201 @@
+"""Bumble as the host's central: its own BLE host stack over an HCI controller.
+
+    BumbleCentral("usb:0")                   a USB Bluetooth dongle (any Bumble transport
+                                             spec: "serial:/dev/ttyACM0", "tcp-client:...")
+    BumbleCentral(device=central)            a Bumble Device already powered on (the tests:
+                                             a virtual controller on a LocalLink)
+
+Connect, exchange the MTU (247 asked), secure the link: re-encrypt with the bond
+when the key store has one for the insole, else pair (LE Secure Connections,
+Just Works, bonding), then discover the table and subscribe. With a dongle the
+bonds are kept in `keystore` (a JSON file), so the next session only encrypts.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from bumble import att
+from bumble.core import PhysicalTransport
+from bumble.device import Device, DeviceConfiguration, Peer
+from bumble.hci import Address
+from bumble.host import Host
+
+from insole_host.transport.base import AccessDenied, Found, LinkLost, Transport, TransportError
+from insole_host.transport.gatt_server_bumble import bumble_uuid, pairing_config
+
+from insole import gatt  # noqa: E402  (on sys.path through base)
+
+DEFAULT_ADDRESS = "C0:98:E5:49:00:01"  # the central's static random address with a dongle
+
+
+def parse_ad(data: bytes) -> dict[int, list[bytes]]:
+    """AD type -> values of an advertising or scan response payload."""
+    out: dict[int, list[bytes]] = {}
+    i = 0
+    while i + 1 < len(data):
+        n = data[i]
+        if n == 0 or i + 1 + n > len(data):
+            break
+        out.setdefault(data[i + 1], []).append(bytes(data[i + 2:i + 1 + n]))
+        i += 1 + n
+    return out
+
+
+def is_insole(ad: dict[int, list[bytes]]) -> bool:
+    want = gatt.uuid_bytes(gatt.INSOLE.uuid)
+    return any(v[j:j + 16] == want for t in (gatt.AD_UUID128_COMPLETE, 0x06) for v in ad.get(t, ())
+               for j in range(0, len(v), 16))
+
+
+def ad_name(ad: dict[int, list[bytes]]) -> str | None:
+    for t in (gatt.AD_COMPLETE_NAME, gatt.AD_SHORT_NAME):
+        if ad.get(t):
+            return ad[t][0].decode("utf-8", "replace")
+    return None
+
+
+class BumbleCentral(Transport):
+    """The Transport over Bumble."""
+
+    def __init__(self, spec: str | None = None, *, device: Device | None = None, address: str = DEFAULT_ADDRESS,
+                 keystore: str | None = None, mtu: int = 247, secure: bool = True):
+        super().__init__()
+        if (spec is None) == (device is None):
+            raise TransportError("give an HCI transport spec (e.g. 'usb:0') or a Bumble device, not both")
+        self.spec = spec
+        self.device = device
+        self.address = address
+        self.keystore = keystore
+        self.want_mtu = mtu
+        self.secure_link = secure
+        self.connection = None
+        self.peer: Peer | None = None
+        self._hci = None
+        self._proxies: dict[str, Any] = {}
+
+    async def open(self) -> Device:
+        """The central device, powered on (opens the HCI transport the first time)."""
+        if self.device is None:
+            from bumble.transport import open_transport
+            self._hci = await open_transport(self.spec)
+            config = DeviceConfiguration(name="insole-host", address=Address(self.address))
+            if self.keystore:
+                config.keystore = f"JsonKeyStore:{self.keystore}"
+            self.device = Device(config=config, host=Host(self._hci.source, self._hci.sink))
+            await self.device.power_on()
+            self.device.pairing_config_factory = pairing_config
+        return self.device
+
+    async def close(self) -> None:
+        await self.disconnect()
+        if self._hci is not None:
+            await self._hci.close()
+            self._hci = None
+
+    async def scan(self, timeout: float = 5.0) -> list[Found]:
+        device = await self.open()
+        seen: dict[str, dict] = {}
+
+        def on_advertisement(adv) -> None:
+            entry = seen.setdefault(str(adv.address), {"ad": {}, "rssi": adv.rssi})
+            for t, values in parse_ad(adv.data_bytes).items():
+                entry["ad"].setdefault(t, []).extend(values)
+            entry["rssi"] = adv.rssi
+
+        device.on("advertisement", on_advertisement)
+        try:
+            await device.start_scanning(active=True, filter_duplicates=False)
+            await asyncio.sleep(timeout)
+            await device.stop_scanning()
+        finally:
+            device.remove_listener("advertisement", on_advertisement)
+        return [Found(ad_name(e["ad"]) or "?", address, e["rssi"]) for address, e in seen.items() if is_insole(e["ad"])]
+
+    async def connect(self, address: str | Address | None = None) -> None:
+        device = await self.open()
+        if address is None:
+            found = await self.scan()
+            if not found:
+                raise TransportError("no insole found advertising")
+            address = found[0].address
+        try:
+            self.connection = await device.connect(address, transport=PhysicalTransport.LE)
+        except Exception as e:
+            raise TransportError(f"could not connect to {address}: {e}") from e
+        self.connection.on("disconnection", lambda reason: self._link_lost())
+        self.peer = Peer(self.connection)
+        self.mtu = await self.peer.request_mtu(self.want_mtu)
+        if self.secure_link:
+            await self.secure()
+        await self.peer.discover_services()
+        for service in self.peer.services:
+            await service.discover_characteristics()
+        self._proxies = {}
+        for spec in gatt.SERVICES:
+            for c in spec.characteristics:
+                found = self.peer.get_characteristics_by_uuid(bumble_uuid(c.uuid))
+                if found:
+                    self._proxies[c.name] = found[0]
+        if "control" not in self._proxies:
+            raise TransportError(f"{address} has no insole service")
+        await self._link_up()
+
+    async def secure(self) -> None:
+        """Re-encrypt with the bond if the key store holds one for this insole, else pair."""
+        conn = self.connection
+        keys = await self.device.keystore.get(str(conn.peer_address)) if self.device.keystore else None
+        try:
+            if keys is not None:
+                await conn.encrypt()
+            else:
+                await conn.pair()
+        except Exception as e:
+            raise TransportError(f"securing the link failed: {e!r}") from e
+
+    async def disconnect(self) -> None:
+        conn, self.connection = self.connection, None
+        if conn is not None and conn.handle in (self.device.connections if self.device else {}):
+            try:
+                await conn.disconnect()
+            except Exception:
+                pass
+        self.connected = False
+
+    def _proxy(self, c: gatt.Characteristic):
+        if self.peer is None:
+            raise TransportError("not connected")
+        try:
+            return self._proxies[c.name]
+        except KeyError:
+            raise TransportError(f"the insole has no {c.name} characteristic") from None
+
+    async def read(self, characteristic: gatt.Characteristic) -> bytes:
+        try:
+            return bytes(await self.peer.read_value(self._proxy(characteristic)))
+        except att.ATT_Error as e:
+            raise AccessDenied(f"read {characteristic.name}", e.error_code) from None
+        except asyncio.CancelledError:
+            if not self.connected:
+                raise LinkLost(f"link lost reading {characteristic.name}") from None
+            raise
+
+    async def write(self, characteristic: gatt.Characteristic, data: bytes) -> None:
+        try:
+            await self.peer.write_value(self._proxy(characteristic), bytes(data), with_response=True)
+        except att.ATT_Error as e:
+            raise AccessDenied(f"write {characteristic.name}", e.error_code) from None
+        except asyncio.CancelledError:
+            if not self.connected:
+                raise LinkLost(f"link lost writing {characteristic.name}") from None
+            raise
+
+    async def subscribe(self, characteristic: gatt.Characteristic, callback: Callable[[bytes], Any]) -> None:
+        def deliver(value) -> None:
+            result = callback(bytes(value))
+            if asyncio.iscoroutine(result):
+                asyncio.ensure_future(result)
+        try:
+            await self.peer.subscribe(self._proxy(characteristic), deliver)
+        except att.ATT_Error as e:
+            raise AccessDenied(f"subscribe {characteristic.name}", e.error_code) from None

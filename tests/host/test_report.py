@@ -1,0 +1,135 @@
+"""insole_host.report: JSON equal to the records, the table, the PNG's size, the HTML page."""
+import base64
+import json
+import re
+import struct
+
+import click
+import pytest
+
+from host_records import LEFT, RIGHT, encoded, fields, fortnight
+from insole_host import recordings
+from insole_host.db import Database, Device
+from insole_host.firmware import record
+from insole_host.report import FIG_SIZE_PX, Report, wear_status
+
+
+@pytest.fixture
+def database(tmp_path):
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded(fortnight(mli=40)))
+        database.store_records(RIGHT, encoded(fortnight(mli=-20)))
+        yield database
+
+
+def png_size(data: bytes) -> tuple:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_json_days_hold_the_records_values_exactly(database):
+    data = json.loads(Report(database).to_json())
+    expected = {(LEFT.id, f["seq"]): f for f in fortnight(mli=40)}
+    expected.update({(RIGHT.id, f["seq"]): f for f in fortnight(mli=-20)})
+    assert len(data["days"]) == 28
+    for row in data["days"]:
+        want = expected.pop((row["device_id"], row["seq"]))
+        assert {k: row[k] for k in want} == want
+        assert row["version"] == record.VERSION and row["foot"] == ("L" if row["device_id"] == LEFT.id else "R")
+        assert row["cadence_spm"] == want["cadence_x10"] / 10
+    assert not expected
+    first = data["days"][0]
+    assert (first["date"], first["wear_pct"], first["wear_status"]) == ("2026-11-25", 100.0, "within")
+    assert (first["supinated_pct"], first["neutral_pct"], first["pronated_pct"]) == (10.0, 70.0, 20.0)
+    assert [d["foot"] for d in data["days"][:4]] == ["L", "R", "L", "R"]
+    assert {d["id"]: d["last_seq"] for d in data["devices"]} == {LEFT.id: 14, RIGHT.id: 14}
+    assert data["analysis"]["devices"][LEFT.id]["pronation"]["baseline_permille"] == 40
+    assert data["credit"] == []
+
+
+def test_the_last_n_days_and_one_device(database):
+    rows = Report(database, days=5).data["days"]
+    assert [r["date"] for r in rows[::2]] == ["2026-12-04", "2026-12-05", "2026-12-06", "2026-12-07", "2026-12-08"]
+    right = Report(database, [RIGHT.id], days=3)
+    assert {r["device_id"] for r in right.data["days"]} == {RIGHT.id} and len(right.data["days"]) == 3
+    assert len(right.data["analysis"]["devices"][RIGHT.id]["pronation"]["trend"]) == 14  # analysis: every day
+
+
+def test_wear_status_by_the_rules():
+    assert wear_status(fields(1, wear_s=3600, limit_s=3600)) == "within"
+    assert wear_status(fields(1, wear_s=4500, limit_s=3600)) == "within"  # the rules' 125 % margin
+    assert wear_status(fields(1, wear_s=4501, limit_s=3600)) == "well over"
+    assert wear_status(fields(1, wear_s=0, limit_s=3600)) == "not worn"
+    assert wear_status(fields(1, wear_s=0, limit_s=0, flags=record.REST_DAY)) == "rest"
+    assert wear_status(fields(1, wear_s=60, limit_s=0, flags=record.REST_DAY)) == "worn on a rest day"
+    assert wear_status(fields(1, wear_s=60, limit_s=0)) == "no limit"
+    assert wear_status(fields(1, wear_s=5 * 3600, limit_s=3600, flags=record.PAIN, pain=6)) == "pain"
+
+
+def test_text_table_puts_the_advisory_first(database):
+    text = click.unstyle(Report(database).text())
+    lines = text.splitlines()
+    assert lines[0].startswith("!!! left insole Anna (INS-L-0001): STOP wearing the insoles")
+    assert "since 2026-12-02" in lines[0] and lines[1].startswith("!!! right insole")
+    row = next(line for line in lines if line.startswith("2026-12-04  L"))  # day 10: 30 % over
+    assert "1:18 / 1:00   130   1300  101.0   +40       10/70/20      4    -  well over" in row
+    assert row.endswith("ADVISORY")
+
+
+def test_boot_counted_days_are_labelled(tmp_path):
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded([fields(1, day=0, flags=record.CLOCK_UNSET),
+                                              fields(2, day=1, flags=record.CLOCK_UNSET), fields(3)]))
+        rows = Report(database).data["days"]
+    assert [r["date"] for r in rows] == ["boot+0", "boot+1", "2026-11-27"]
+    assert [r["clock_set"] for r in rows] == [False, False, True]
+
+
+def test_png_has_the_fixed_size(database, tmp_path):
+    path = tmp_path / "r.png"
+    Report(database).png(path)
+    assert png_size(path.read_bytes()) == FIG_SIZE_PX == (1200, 800)
+
+
+def test_png_with_rest_days_one_foot_and_no_records(tmp_path):
+    days = fortnight()
+    for d in (2, 5):
+        days[d] = dict(days[d], flags=days[d]["flags"] | record.REST_DAY, limit_s=0, wear_s=0, steps=0)
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded(days))
+        assert png_size(Report(database).png_bytes()) == FIG_SIZE_PX
+    with Database(tmp_path / "empty.db") as empty:
+        assert png_size(Report(empty).png_bytes()) == FIG_SIZE_PX
+
+
+def test_html_page_for_the_podiatrist(database, tmp_path):
+    path = tmp_path / "r.html"
+    Report(database).html(path)
+    page = path.read_text()
+    assert "<div class='advisory'><strong>left insole Anna (INS-L-0001): STOP wearing the insoles and " \
+           "see a podiatrist" in page
+    assert page.count("class='advisory'") == 2
+    for f in fortnight():
+        assert f"<td>{f['steps']}</td><td>{f['cadence_x10'] / 10:.1f}</td>" in page
+    assert "<td>2026-12-04</td><td>L</td><td>1:18</td><td>1:00</td><td>130</td><td>well over</td>" in page
+    png = re.search(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page).group(1)
+    assert png_size(base64.b64decode(png)) == FIG_SIZE_PX
+    assert "<link" not in page and "<script" not in page and "http" not in page  # self-contained
+    assert recordings.credit("gaitpdb") not in page
+
+
+def test_html_credits_the_recordings_of_a_virtual_insole(tmp_path):
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(Device("VIRT-1", "L", "virtual", virtual_dataset="gaitpdb"), encoded(fortnight()))
+        report = Report(database)
+    assert report.data["credit"] == [recordings.credit("gaitpdb")]
+    assert f"<p class='credit'>{recordings.credit('gaitpdb')}" in report.html_text().replace("&#x27;", "'")
+    assert recordings.credit("gaitpdb") in click.unstyle(report.text())
+
+
+def test_html_lists_the_findings(tmp_path):
+    days = [fields(i + 1, mli_median=m) for i, m in enumerate([30, 10, 20, -200, -220, -240])]
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded(days))
+        page = Report(database).html_text()
+    assert "possible over-correction" in page and "class='advisory'" not in page
