@@ -118,11 +118,14 @@ def boards() -> None:
 
 
 def main() -> None:
+    from insole_host.benchmark import bench_host
+
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
     core(walk)
     day_replay(walk)
     records()
     boards()
+    bench_host()
 
 
 if __name__ == "__main__":
