@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): requirements-dev.txt host_tools/pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt -e host_tools
+	$(PY) -m pip install --quiet -r requirements-dev.txt -e 'host_tools[parquet]'
 	touch $@
 
 demo: $(STAMP)

@@ -88,4 +88,6 @@ def demo(as_json: bool) -> None:
     click.echo(recordings.credit("gaitpdb"))
 
 
-from insole_host.cli_data import register; register(main)  # noqa: E402,E702 (report, export, schedule)
+from insole_host.cli_data import register  # noqa: E402  (report, export, schedule, on the group above)
+
+register(main)
