@@ -10,10 +10,11 @@ record, and the schedule's move to tomorrow) and the day's checkpoint every
 for ON_FOOT_S, so no alert fires on a shoe left on the shelf.
 """
 from insole import record
-from insole.alerts import ADVISORY, PAIN_ROLLBACK, AlertEngine
+from insole.alerts import ADVISORY, EVENT_LEN, PAIN_ROLLBACK, AlertEngine
 from insole.clock import Clock
 from insole.gait import RING, TOE_OFF
 from insole.pipeline import Pipeline
+from insole.health import NO_SIGNAL, STUCK_HIGH
 from insole.schedule import ADVISED, ROLLED_BACK, Schedule
 
 ON_FOOT_S = 60
@@ -130,3 +131,49 @@ class Device:
             if self.buzz:
                 self.buzz(ADVISORY)
         return result
+
+    # -- what the BLE link asks (service.py); none of it runs in the per-sample path
+
+    def set_schedule(self, preset, params):
+        """A new break-in plan, from its first step; the pain hold and streak, today's
+        pain and the advisory carry over (a plan change does not clear them)."""
+        old = self.schedule
+        new = Schedule(preset, **params)
+        new.hold_days = old.hold_days
+        new.pain_streak = old.pain_streak
+        new.advisory = old.advisory
+        new.pain_today = old.pain_today
+        plan = {"preset": preset}
+        plan.update(params)
+        self.schedule = new
+        self.plan = plan
+
+    def zero_calibration(self):
+        """Re-zero every channel (the foot unloaded) at the next sample, as at power-up."""
+        self.pipeline.primed = False
+
+    def factory_reset(self):
+        """Forget the wearer: the standard plan from its first step, no pain or advisory,
+        today's wear and steps, the queued alerts, the sensors' zero (taken again at the
+        next sample). The clock and the record numbering go on."""
+        self.plan = {"preset": "standard"}
+        self.schedule = Schedule(**self.plan)
+        scratch = [0] * EVENT_LEN
+        while self.alerts.pop(scratch):
+            pass
+        self.alerts.start_day()
+        self.pipeline.start_day()
+        self.summary.reset()
+        self.pipeline.primed = False
+
+    def mli_today(self):
+        """Today's median medial-lateral index so far, per-mille (0 before the first step)."""
+        return self.summary.close(self.seq, self.clock.day, 0)["mli_median"]
+
+    def sensor_fault(self):
+        """True while a channel is stuck high or without signal."""
+        health = self.pipeline.health
+        for ch in range(health.channels):
+            if health.status(ch) in (STUCK_HIGH, NO_SIGNAL):
+                return True
+        return False

@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from insole_host import firmware as _firmware  # noqa: F401  (the firmware tree on sys.path)
+import insole_host.firmware  # noqa: F401  (puts the firmware tree on sys.path)
 
 from insole import auth, gatt, protocol  # noqa: E402
 

@@ -45,7 +45,7 @@ from bumble.link import LocalLink
 from bumble.pairing import PairingConfig, PairingDelegate
 from bumble.transport.common import AsyncPipeSink
 
-from insole_host import firmware as _firmware  # noqa: F401  (the firmware tree on sys.path)
+import insole_host.firmware  # noqa: F401  (puts the firmware tree on sys.path)
 
 from insole import gatt, protocol  # noqa: E402
 from link_stdio import DEMO_KEY, build, live_day  # noqa: E402
@@ -167,8 +167,12 @@ class InsolePeripheral:
             self._rsc(connection), self._battery(connection))]
 
     def _on_pairing(self, connection, keys) -> None:
+        """A bond: LE Secure Connections, and both sides asked for bonding (the SMP
+        session, still open until the link goes, says whether they did)."""
         self.pairings += 1
-        if connection.sc and keys.ltk is not None:
+        session = getattr(self.device.smp_manager, "sessions", {}).get(connection.handle)
+        bonding = session.bonding if session is not None else False
+        if connection.sc and keys.ltk is not None and bonding:
             self.bonded.add(str(connection.peer_address))
 
     def _on_disconnection(self, connection) -> None:

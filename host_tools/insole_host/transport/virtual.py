@@ -15,8 +15,6 @@ from insole_host.virtual import firmware_dir, micropython
 
 from insole import gatt  # noqa: E402  (on sys.path through base)
 
-NAMES = {c.name: c for s in gatt.SERVICES for c in s.characteristics}
-
 
 class VirtualInsole(Transport):
     """The Transport to a virtual insole (`micropython firmware/link_stdio.py STORE_DIR`)."""
