@@ -3,13 +3,14 @@ short unloaded gaps and long off-foot periods.
 
 A schedule is a list of (kind, seconds) with kind one of:
     walk   the next stretch of a real gaitpdb walk (looped)
-    stand  both feet loaded: the walk's mean stance load, with sway
+    stand  both feet loaded: the walk's mean stance load, with a slow sway
     sit    shoes on while seated: a tenth of that load
     gap    shoes on, foot unloaded (legs crossed or lifted)
     off    shoes off, on a shelf
 Each kind is rendered once through the modelled FSR + ADC into a block of
 count samples that the day loops over, so a 16 h day replays quickly.
 """
+import math
 from array import array
 
 from insole.compat import zeros
@@ -18,6 +19,8 @@ from sim.recordings import GAITPDB_FS
 
 KINDS = ("walk", "stand", "sit", "gap", "off")
 BLOCK_S = 20
+SWAY = 0.03    # postural sway while standing or seated: +-3 % of the load,
+SWAY_S = 5     # over 5 s (a block holds whole periods)
 
 
 def _count_rows(path):
@@ -56,7 +59,7 @@ def render_blocks(reader, fs_hz, adc):
         size = BLOCK_S * fs_hz
         block = zeros("H", size * n)
         for i in range(size):
-            sway = 1.0 + 0.05 * ((i * 7 // fs_hz) % 5 - 2)
+            sway = 1.0 + SWAY * math.sin(2 * math.pi * i / (SWAY_S * fs_hz))
             adc.read([f * scale * sway for f in stance], buf)
             block[i * n:(i + 1) * n] = buf
         blocks[kind] = block

@@ -71,23 +71,7 @@ def replay(file: str, foot: str, fmt: str, fault: tuple[str, ...], as_json: bool
     click.echo(json.dumps(result) if as_json else _summary(result))
 
 
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def demo(as_json: bool) -> None:
-    """The virtual insole replaying real walks, no hardware needed."""
-    try:
-        paths = recordings.ensure_demo_recordings(download=True)
-        results = [virtual.replay(p, foot) for p in paths[:2] for foot in ("L", "R")]
-    except (recordings.RecordingNotFound, recordings.ChecksumMismatch, virtual.VirtualInsoleError) as e:
-        _fail(str(e))
-    if as_json:
-        click.echo(json.dumps(results))
-        return
-    for result in results:
-        click.echo(_summary(result))
-    click.echo(recordings.credit("gaitpdb"))
+from insole_host import cli_data, cli_device  # noqa: E402  (their commands join the group above)
 
-
-from insole_host.cli_data import register  # noqa: E402  (report, export, schedule, on the group above)
-
-register(main)
+cli_data.register(main)
+cli_device.register(main)

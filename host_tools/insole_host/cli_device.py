@@ -1,0 +1,284 @@
+"""The commands of `insole` that talk to an insole: pull, status, live, scan,
+pain, time sync, calibrate, and the demo that runs the whole product.
+
+Every command reaches its insole through one transport spec (`--via`):
+`virtual:STORE_DIR` (the firmware in the `micropython` executable), `bleak`
+or `bleak:ADDRESS` (the laptop's Bluetooth), `bumble:HCI` (a USB dongle).
+The per-device key is the one `make deploy` provisioned over USB; the host
+keeps its copy in the user's data directory (`--key-file` overrides).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import click
+import platformdirs
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+_VIA = "How to reach the insole: virtual:STORE_DIR, bleak[:ADDRESS] or bumble:HCI_SPEC."
+
+
+def _key(device_id: str, key_file: Optional[Path]) -> bytes:
+    path = key_file or Path(platformdirs.user_data_dir("insole")) / "keys" / f"{device_id}.hex"
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        raise click.ClickException(f"no key for {device_id} at {path}: the key is provisioned over USB by "
+                                   f"`make deploy`; give --key-file") from None
+    except ValueError:
+        raise click.ClickException(f"{path}: not a hex key") from None
+
+
+@contextmanager
+def _link(via: str, device_id: str = "", key: Optional[bytes] = None):
+    """The transport of a spec, its failures as clear messages. A virtual insole is
+    powered up with the device's id and key, as `make deploy` provisions a board."""
+    from insole_host.transport import TransportError, open_transport
+    try:
+        kind, _, rest = via.partition(":")
+        if kind == "virtual" and rest:
+            from insole_host.transport.virtual import VirtualInsole
+            transport = VirtualInsole(rest, key=key, device_id=device_id)
+        else:
+            transport = open_transport(via)
+        yield transport
+    except TransportError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _run(transport, coro):
+    """Run a command's coroutine; then power a virtual insole down, in the same event loop."""
+    async def go():
+        try:
+            return await coro
+        finally:
+            stop = getattr(transport, "stop", None)
+            if stop:
+                await stop()
+    return asyncio.run(go())
+
+
+async def _session(transport, device_id: str, key: bytes):
+    await transport.connect(None)
+    await transport.authenticate(key, device_id.encode())
+
+
+def _device_options(f):
+    for option in reversed((
+        click.option("--device", "device_id", required=True, metavar="ID", help="The insole's id (its serial number)."),
+        click.option("--via", required=True, metavar="SPEC", help=_VIA),
+        click.option("--key-file", type=_FILE, help="The insole's key (hex), if not in the user's data directory."),
+    )):
+        f = option(f)
+    return f
+
+
+@click.command()
+@_device_options
+@click.option("--foot", type=click.Choice(["L", "R"]), help="Which foot, the first time an insole is pulled.")
+@click.option("--db", "db_path", type=_FILE, help="The database file (default: in the user's data directory).")
+def pull(device_id: str, via: str, key_file: Optional[Path], foot: Optional[str], db_path: Optional[Path]) -> None:
+    """Pull every record after the newest stored one; resumes after a dropped link."""
+    from insole_host.db import Database, Device, UnknownDevice
+    from insole_host.pull import pull as pull_records
+    key = _key(device_id, key_file)
+    with Database(db_path) as db:
+        try:
+            device = db.device(device_id)
+        except UnknownDevice as exc:
+            if not foot:
+                raise click.BadParameter(f"{exc}; give --foot L or R to add it", param_hint="'--device'") from None
+            device = Device(device_id, foot, address=via)
+        with _link(via, device_id, key) as transport, click.progressbar(length=0, label=f"pulling {device_id}") as bar:
+            result = _run(transport, pull_records(transport, db, device, key, progress=lambda n, seq: bar.update(1)))
+    click.echo(f"{result.received} records received, {result.added} new, {result.resumed} resumed after a "
+               f"dropped link, {len(result.errors)} rejected")
+    for err in result.errors:
+        click.secho(f"  {err}", fg="yellow", err=True)
+
+
+def _status_line(s: dict) -> str:
+    from insole_host import firmware  # noqa: F401
+    from insole import protocol
+    limit = "no limit" if s["limit_s"] is None else f"{s['limit_s'] // 60} min"
+    line = (f"worn {s['wear_s'] // 60} min of {limit}, {s['steps']} steps, pronation "
+            f"{s['pronation_permille']:+d} per mille, battery {s['battery_pct']} %")
+    if s["flags"] & protocol.ADVISORY:
+        line = click.style("STOP and see a podiatrist (pain persisted at the start level). ", fg="red", bold=True) + line
+    return line
+
+
+@click.command()
+@_device_options
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status(device_id: str, via: str, key_file: Optional[Path], as_json: bool) -> None:
+    """Today's wear against the limit, steps and pronation index."""
+    key = _key(device_id, key_file)
+
+    async def go(transport):
+        await _session(transport, device_id, key)
+        try:
+            return await transport.read_status()
+        finally:
+            await transport.disconnect()
+
+    with _link(via, device_id, key) as transport:
+        s = _run(transport, go(transport))
+    click.echo(json.dumps(s) if as_json else _status_line(s))
+
+
+@click.command()
+@_device_options
+@click.option("--seconds", type=click.IntRange(min=1), default=60, show_default=True, help="How long to follow.")
+def live(device_id: str, via: str, key_file: Optional[Path], seconds: int) -> None:
+    """Follow the status and the alerts as the insole sends them."""
+    key = _key(device_id, key_file)
+
+    async def go(transport):
+        await _session(transport, device_id, key)
+        await transport.subscribe_status(lambda s: click.echo(_status_line(s)))
+        await transport.subscribe_alerts(lambda a: click.secho(f"alert {a}", fg="yellow"))
+        end = time.monotonic() + seconds
+        try:
+            while time.monotonic() < end:
+                click.echo(_status_line(await transport.read_status()))
+                await asyncio.sleep(min(5, max(0, end - time.monotonic())))
+        finally:
+            await transport.disconnect()
+
+    with _link(via, device_id, key) as transport:
+        _run(transport, go(transport))
+
+
+@click.command()
+@click.option("--via", default="bleak", show_default=True, metavar="SPEC", help=_VIA)
+@click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to listen.")
+def scan(via: str, timeout: float) -> None:
+    """List nearby insoles: name, address, signal strength."""
+    with _link(via) as transport:
+        found = _run(transport, transport.scan(timeout))
+    for f in found:
+        click.echo(f"{f.name}\t{f.address}\t{'' if f.rssi is None else f'{f.rssi} dBm'}")
+    if not found:
+        click.echo("no insole found")
+
+
+@click.command()
+@_device_options
+@click.option("--severity", type=click.IntRange(1, 10), default=5, show_default=True, help="How much it hurts.")
+def pain(device_id: str, via: str, key_file: Optional[Path], severity: int) -> None:
+    """Log pain: the insole rolls the limit back to the start level."""
+    key = _key(device_id, key_file)
+
+    async def go(transport):
+        await _session(transport, device_id, key)
+        try:
+            await transport.report_pain(severity)
+            return await transport.read_status()
+        finally:
+            await transport.disconnect()
+
+    with _link(via, device_id, key) as transport:
+        s = _run(transport, go(transport))
+    click.echo("pain logged; " + _status_line(s))
+
+
+@click.group()
+def time_group() -> None:
+    """The insole's clock."""
+
+
+@time_group.command("sync")
+@_device_options
+def time_sync(device_id: str, via: str, key_file: Optional[Path]) -> None:
+    """Set the insole's clock from this computer's, with its UTC offset."""
+    key = _key(device_id, key_file)
+    offset_min = int(time.localtime().tm_gmtoff // 60)
+
+    async def go(transport):
+        await _session(transport, device_id, key)
+        try:
+            await transport.set_time(int(time.time()), offset_min)
+        finally:
+            await transport.disconnect()
+
+    with _link(via, device_id, key) as transport:
+        _run(transport, go(transport))
+    click.echo(f"clock set (UTC{offset_min // 60:+d}:{abs(offset_min) % 60:02d})")
+
+
+@click.command()
+@_device_options
+@click.option("--yes", is_flag=True, help="The foot is off the insole: do not ask.")
+def calibrate(device_id: str, via: str, key_file: Optional[Path], yes: bool) -> None:
+    """Guided zeroing: with the foot off the insole, every channel is zeroed."""
+    from insole_host import firmware  # noqa: F401  (puts the firmware's modules on the path)
+    from insole import protocol
+    key = _key(device_id, key_file)
+    if not yes:
+        click.confirm("Take the insole out of the shoe (or lift the foot off it). Ready?", abort=True)
+
+    async def go(transport):
+        await _session(transport, device_id, key)
+        try:
+            await transport.command(protocol.ZERO_CALIBRATION)
+        finally:
+            await transport.disconnect()
+
+    with _link(via, device_id, key) as transport:
+        _run(transport, go(transport))
+    click.echo("zeroed")
+
+
+@click.command()
+@click.option("--dir", "root", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the virtual insoles keep their flash, the database and the reports "
+                   "(default: demo/ in the user's data directory).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def demo(root: Optional[Path], as_json: bool) -> None:
+    """The whole product with no hardware: two virtual insoles live a few days, the host pulls, reports."""
+    from insole_host import demo as demo_mod
+    from insole_host import recordings, virtual
+    from insole_host.db import Database
+    from insole_host.report import Report
+    root = root or Path(platformdirs.user_data_dir("insole")) / "demo"
+    root.mkdir(parents=True, exist_ok=True)
+    say = (lambda *a, **k: None) if as_json else click.echo
+    try:
+        walk = recordings.ensure_demo_recordings(download=True)[0]
+        for foot in "LR":
+            r = virtual.replay(walk, foot)
+            say(f"replay {walk.name} {foot}: {r['steps']} steps, cadence {r['cadence_spm']} steps/min, "
+                f"pronation median {r['pronation']['median_permille']} per mille (firmware in micropython)")
+        say(f"two virtual insoles live {demo_mod.DAYS} days of break-in (about a minute)...")
+        demo_mod.live_days(root)
+    except (recordings.RecordingNotFound, recordings.ChecksumMismatch, virtual.VirtualInsoleError) as exc:
+        raise click.ClickException(str(exc)) from None
+    db_file = root / "insole.db"
+    db_file.unlink(missing_ok=True)
+    with Database(db_file) as db:
+        pulled = asyncio.run(demo_mod.pull_both(root, db))
+        rep = Report(db)
+    for foot, res in pulled.items():
+        say(f"pulled {foot}: {res.received} records, {res.added} new, resumed {res.resumed}x after a cut link")
+    png, html = root / "report.png", root / "report.html"
+    rep.png(png)
+    rep.html(html)
+    if as_json:
+        click.echo(rep.to_json())
+        return
+    click.echo(rep.text())
+    click.echo(f"reports: {png} and {html}; database: {db_file} (insole report --db {db_file})")
+    click.echo(recordings.credit("gaitpdb"))
+
+
+def register(main: click.Group) -> None:
+    """Add the device commands and the demo to the `insole` group."""
+    for command in (pull, status, live, scan, pain, calibrate, demo):
+        main.add_command(command)
+    main.add_command(time_group, "time")
