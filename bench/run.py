@@ -119,12 +119,14 @@ def boards() -> None:
 
 def main() -> None:
     from insole_host.benchmark import bench_host
+    from insole_host.transport.bench import bench_ble
 
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
     core(walk)
     day_replay(walk)
     records()
     boards()
+    bench_ble()
     bench_host()
 
 

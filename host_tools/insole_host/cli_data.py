@@ -99,18 +99,24 @@ def _seconds(hours: Optional[float], option: str) -> Optional[int]:
     return round(hours * 3600)
 
 
-@schedule_group.command("show")
-@click.option("--preset", type=click.Choice(["standard", "gentle", "custom"]), default="standard",
-              show_default=True, help="standard: 1..10 h; gentle: 1 2 rest 3 5 rest 7 9 rest 10 h; custom: below.")
-@click.option("--start", type=float, help="custom: the first day's limit in hours [1].")
-@click.option("--step", type=float, help="custom: the increase per step in hours [1].")
-@click.option("--cap", type=float, help="custom: the last step's limit in hours [10].")
-@click.option("--rest", type=int, multiple=True, metavar="STEP", help="custom: a rest day at this step (repeatable).")
-@click.option("--rest-every", type=int, metavar="N", help="custom: every Nth step is a rest day.")
-@click.option("--days", type=click.IntRange(1, 366), default=14, show_default=True, help="How many days to show.")
-def schedule_show(preset: str, start: Optional[float], step: Optional[float], cap: Optional[float],
-                  rest: tuple[int, ...], rest_every: Optional[int], days: int) -> None:
-    """The plan's daily limits from today, if each day's limit is kept."""
+def plan_options(f):
+    """The options that describe a break-in plan (schedule show and set)."""
+    for option in reversed((
+        click.option("--preset", type=click.Choice(["standard", "gentle", "custom"]), default="standard",
+                     show_default=True, help="standard: 1..10 h; gentle: 1 2 rest 3 5 rest 7 9 rest 10 h; custom: below."),
+        click.option("--start", type=float, help="custom: the first day's limit in hours [1]."),
+        click.option("--step", type=float, help="custom: the increase per step in hours [1]."),
+        click.option("--cap", type=float, help="custom: the last step's limit in hours [10]."),
+        click.option("--rest", type=int, multiple=True, metavar="STEP", help="custom: a rest day at this step (repeatable)."),
+        click.option("--rest-every", type=int, metavar="N", help="custom: every Nth step is a rest day."),
+    )):
+        f = option(f)
+    return f
+
+
+def plan_from(preset: str, start: Optional[float], step: Optional[float], cap: Optional[float],
+              rest: tuple[int, ...], rest_every: Optional[int]):
+    """(preset, custom params, firmware Schedule) of the plan options; a usage error when invalid."""
     custom = {"start_s": _seconds(start, "'--start'"), "step_s": _seconds(step, "'--step'"),
               "cap_s": _seconds(cap, "'--cap'"), "rest": rest or None, "rest_every": rest_every}
     custom = {k: v for k, v in custom.items() if v is not None}
@@ -119,9 +125,18 @@ def schedule_show(preset: str, start: Optional[float], step: Optional[float], ca
     with _handled():
         from insole_host.firmware import schedule
         try:
-            plan = schedule.Schedule(preset, **custom)
+            return preset, custom, schedule.Schedule(preset, **custom)
         except ValueError as exc:
             raise click.UsageError(f"invalid plan (limits in seconds here): {exc}") from None
+
+
+@schedule_group.command("show")
+@plan_options
+@click.option("--days", type=click.IntRange(1, 366), default=14, show_default=True, help="How many days to show.")
+def schedule_show(preset: str, start: Optional[float], step: Optional[float], cap: Optional[float],
+                  rest: tuple[int, ...], rest_every: Optional[int], days: int) -> None:
+    """The plan's daily limits from today, if each day's limit is kept."""
+    preset, _, plan = plan_from(preset, start, step, cap, rest, rest_every)
     today = _dt.date.today()
     click.echo(f"{preset} plan, the next {days} days if each day's limit is kept:")
     for day, limit in plan.describe(days):

@@ -19,6 +19,8 @@ from typing import Optional
 import click
 import platformdirs
 
+from insole_host.cli_data import plan_from, plan_options, schedule_group
+
 _FILE = click.Path(dir_okay=False, path_type=Path)
 _VIA = "How to reach the insole: virtual:STORE_DIR, bleak[:ADDRESS] or bumble:HCI_SPEC."
 
@@ -34,6 +36,16 @@ def _key(device_id: str, key_file: Optional[Path]) -> bytes:
         raise click.ClickException(f"{path}: not a hex key") from None
 
 
+def _provisioned(store: Path, key: Optional[bytes]) -> Optional[bytes]:
+    """A virtual insole's own key, kept beside its flash: the first key it is given,
+    as `make deploy` provisions a board once over USB. Later keys do not replace it."""
+    path = store.with_name(store.name + ".key")
+    if not path.exists() and key is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(key.hex())
+    return bytes.fromhex(path.read_text()) if path.exists() else key
+
+
 @contextmanager
 def _link(via: str, device_id: str = "", key: Optional[bytes] = None):
     """The transport of a spec, its failures as clear messages. A virtual insole is
@@ -43,7 +55,7 @@ def _link(via: str, device_id: str = "", key: Optional[bytes] = None):
         kind, _, rest = via.partition(":")
         if kind == "virtual" and rest:
             from insole_host.transport.virtual import VirtualInsole
-            transport = VirtualInsole(rest, key=key, device_id=device_id)
+            transport = VirtualInsole(rest, key=_provisioned(Path(rest), key), device_id=device_id)
         else:
             transport = open_transport(via)
         yield transport
@@ -275,6 +287,28 @@ def demo(root: Optional[Path], as_json: bool) -> None:
     click.echo(rep.text())
     click.echo(f"reports: {png} and {html}; database: {db_file} (insole report --db {db_file})")
     click.echo(recordings.credit("gaitpdb"))
+
+
+@schedule_group.command("set")
+@_device_options
+@plan_options
+def schedule_set(device_id: str, via: str, key_file: Optional[Path], preset: str, start: Optional[float],
+                 step: Optional[float], cap: Optional[float], rest: tuple[int, ...], rest_every: Optional[int]) -> None:
+    """Give the insole a new break-in plan (checked here first, then by the insole)."""
+    preset, custom, _ = plan_from(preset, start, step, cap, rest, rest_every)
+    key = _key(device_id, key_file)
+
+    async def go(transport):
+        await _session(transport, device_id, key)
+        try:
+            await transport.set_schedule(preset, custom)
+            return await transport.read_status()
+        finally:
+            await transport.disconnect()
+
+    with _link(via, device_id, key) as transport:
+        s = _run(transport, go(transport))
+    click.echo(f"{preset} plan set; " + _status_line(s))
 
 
 def register(main: click.Group) -> None:
