@@ -16,8 +16,8 @@ from watchdog import WatchDogMode  # noqa: E402
 
 from boards import RING  # noqa: E402
 from boards.nrf52840_cp import Board  # noqa: E402
-from edge.motor import PATTERNS, Motor, duty_u16  # noqa: E402
-from support import config  # noqa: E402
+from edge.motor import PATTERNS, duty_u16  # noqa: E402
+from support import config, play  # noqa: E402
 
 HARDWARE = ("machine", "bluetooth", "aioble", "analogio", "digitalio", "pwmio", "board", "microcontroller",
             "watchdog", "adafruit_ticks", "adafruit_ble")
@@ -136,17 +136,7 @@ def test_motor_patterns_through_pwmout(cfg):
     async def no_wait(ms):
         await asyncio.sleep(0)
 
-    async def play_all():
-        motor = Motor(b.motor_pwm, sleep=no_wait)
-        player = asyncio.create_task(motor.run())
-        for kind in sorted(PATTERNS):
-            motor.play(kind)
-        await asyncio.sleep(0)
-        while not motor.idle():
-            await asyncio.sleep(0)
-        player.cancel()
-
-    asyncio.run(play_all())
+    play(b.motor_pwm, sorted(PATTERNS), no_wait)
     expected = [0]
     for kind in sorted(PATTERNS):
         expected += [duty_u16(p) for p, _ in PATTERNS[kind]] + [0]

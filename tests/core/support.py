@@ -68,3 +68,22 @@ def run(pipe, samples):
 
 def approx(a, b, tol):
     assert abs(a - b) <= tol, "%r != %r (tolerance %r)" % (a, b, tol)
+
+
+def play(pwm, kinds, sleep):
+    """Play motor patterns through `pwm` until the motor is idle (asyncio; `sleep(ms)` is the motor's wait)."""
+    import asyncio
+    from edge.motor import Motor
+
+    async def go():
+        motor = Motor(pwm, sleep=sleep)
+        player = asyncio.create_task(motor.run())
+        for kind in kinds:
+            motor.play(kind)
+        await asyncio.sleep(0)
+        while not motor.idle():
+            await asyncio.sleep(0)
+        player.cancel()
+        await asyncio.sleep(0)
+
+    asyncio.run(go())

@@ -4,7 +4,7 @@ import asyncio
 import gc
 import sys
 
-from support import ROOT, SkipTest, config
+from support import ROOT, SkipTest, config, play
 
 sys.path.insert(0, ROOT + "/tests/fakes")
 
@@ -12,7 +12,7 @@ from machine import ADC, WDT, Timer  # noqa: E402  (the fake)
 
 from boards import RING  # noqa: E402
 from boards.esp32 import Board  # noqa: E402
-from edge.motor import PATTERNS, Motor, duty_u16  # noqa: E402
+from edge.motor import PATTERNS, duty_u16  # noqa: E402
 
 
 class Flag:
@@ -170,18 +170,7 @@ def test_motor_plays_every_pattern_on_the_pwm_pin():
     async def no_wait(ms):
         await asyncio.sleep(0)
 
-    async def play_all():
-        motor = Motor(pwm, sleep=no_wait)
-        player = asyncio.create_task(motor.run())
-        for kind in sorted(PATTERNS):
-            motor.play(kind)
-        await asyncio.sleep(0)
-        while not motor.idle():
-            await asyncio.sleep(0)
-        player.cancel()
-        await asyncio.sleep(0)
-
-    asyncio.run(play_all())
+    play(pwm, sorted(PATTERNS), no_wait)
     expected = [0]
     for kind in sorted(PATTERNS):
         expected += [duty_u16(p) for p, _ in PATTERNS[kind]] + [0]

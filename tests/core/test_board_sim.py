@@ -2,10 +2,10 @@
 import asyncio
 from array import array
 
-from support import config, run, walk_counts
+from support import config, play, run, walk_counts
 
 from boards.sim import Board
-from edge.motor import Motor, duty_u16
+from edge.motor import duty_u16
 from insole.alerts import PRE_WARNING
 from insole.pipeline import Pipeline
 
@@ -59,17 +59,7 @@ def test_nothing_is_sampled_before_start():
 def test_motor_on_the_virtual_clock():
     b = Board(config())
 
-    async def buzz():
-        motor = Motor(b.motor_pwm, sleep=b.idle_ms)
-        player = asyncio.create_task(motor.run())
-        motor.play(PRE_WARNING)
-        await asyncio.sleep(0)
-        while not motor.idle():
-            await asyncio.sleep(0)
-        player.cancel()
-        await asyncio.sleep(0)
-
-    asyncio.run(buzz())
+    play(b.motor_pwm, [PRE_WARNING], b.idle_ms)
     half = duty_u16(500)
     assert b.motor_pwm.changes == [(0, half), (150, 0), (300, half), (450, 0)]
 
