@@ -171,12 +171,28 @@ def live(device_id: str, via: str, key_file: Optional[Path], seconds: int) -> No
 @click.option("--via", default="bleak", show_default=True, metavar="SPEC", help=_VIA)
 @click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to listen.")
 def scan(via: str, timeout: float) -> None:
-    """List nearby insoles: name, address, signal strength."""
+    """List nearby insoles: name, address, signal strength and battery (read from the open Battery service)."""
+    from insole_host import firmware  # noqa: F401
+    from insole_host.transport import TransportError
+    from insole import gatt
+
+    async def go(transport):
+        rows = []
+        for found in await transport.scan(timeout):
+            try:
+                await transport.connect(found.address)
+                battery = f"{(await transport.read(gatt.BATTERY_LEVEL))[0]} %"
+                await transport.disconnect()
+            except (TransportError, OSError) as exc:  # one unreachable insole must not hide the others
+                battery = f"battery unknown ({exc})"
+            rows.append((found, battery))
+        return rows
+
     with _link(via) as transport:
-        found = _run(transport, transport.scan(timeout))
-    for f in found:
-        click.echo(f"{f.name}\t{f.address}\t{'' if f.rssi is None else f'{f.rssi} dBm'}")
-    if not found:
+        rows = _run(transport, go(transport))
+    for f, battery in rows:
+        click.echo(f"{f.name}\t{f.address}\t{'' if f.rssi is None else f'{f.rssi} dBm'}\t{battery}")
+    if not rows:
         click.echo("no insole found")
 
 

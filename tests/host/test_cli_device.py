@@ -48,3 +48,10 @@ def test_a_wrong_key_is_refused_by_the_insole(tmp_path):
     wrong.write_text(os.urandom(32).hex())
     out = run("status", "--device", "VIRT-1", "--via", f"virtual:{tmp_path / 'store'}", "--key-file", str(wrong))
     assert out.exit_code == 1 and "AUTH_FAILED" in out.output
+
+
+def test_scan_lists_the_insole_with_its_battery(tmp_path):
+    dev, _ = setup(tmp_path)
+    assert run("status", *dev).exit_code == 0
+    out = run("scan", "--via", f"virtual:{tmp_path / 'store'}", "--timeout", "0.1")
+    assert out.exit_code == 0 and "100 %" in out.output and "virtual" in out.output
