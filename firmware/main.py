@@ -51,14 +51,17 @@ async def sampling(board, device, store, idle_ms=20):
 
 
 def ble_link(device, store, cfg, board):
-    """The port's BLE link (aioble on ESP32), or None where it has none (the unix
-    port; CircuitPython for now) or no key was provisioned."""
+    """The port's BLE link (aioble on ESP32, adafruit_ble on CircuitPython), or None
+    where it has none (the unix port) or no key was provisioned."""
     if "auth_key" not in cfg:
         return None
     try:
         from edge.ble_aioble import Link, Monotonic, random_bytes
     except ImportError:
-        return None
+        try:
+            from edge.ble_circuitpython import Link, Monotonic, random_bytes
+        except ImportError:
+            return None
     service = InsoleService(device, store, bytes.fromhex(cfg["auth_key"]), cfg.get("device_id", "insole").encode(),
                             random_bytes, Monotonic(), battery_pct=lambda: battery_pct(board.battery_mv()))
     link = Link(service, cfg.get("name", "Insole"))

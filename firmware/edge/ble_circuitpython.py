@@ -1,0 +1,353 @@
+"""The BLE link on CircuitPython (nRF52840): gatt.py's table served through adafruit_ble.
+
+    link = Link(service, "Insole L")   # service: an insole.service.InsoleService
+    link.register()                    # once, before asyncio runs the link
+    asyncio.create_task(link.run())    # advertise, serve one central, advertise again
+
+The structure and behaviour of edge/ble_aioble.py, within what adafruit_ble
+offers. One central at a time: the stack stops advertising when a central
+connects, the link advertises again only once it has gone, and any other
+connection that turns up meanwhile is dropped (a value set here goes to every
+subscribed connection). Separate asyncio tasks serve the control point, the
+record stream (one record per notification, after a REQUEST_RECORDS), the
+alert events, the Status and, to anyone, the RSC cadence and the battery
+level; none of them runs in the sampling path.
+
+Where it differs from aioble, because of what adafruit_ble offers:
+
+- Services come from gatt.SERVICES as adafruit_ble Service classes, one
+  Characteristic per gatt.py entry (properties mapped to adafruit_ble's own
+  bit values). adafruit_ble binds a service's characteristics in dir() order,
+  so their order in the table (not their UUIDs) may differ from gatt.py's.
+- Access: the insole service's characteristics need an encrypted link
+  (Attribute.ENCRYPT_NO_MITM); read_perm is also the write permission of the
+  CCCD, so subscribing needs it too. The stack answers Insufficient
+  Authentication on an unencrypted link. There is no read callback: the
+  Status value in the table holds the status only while the link may see it
+  (bonded link and session), refreshed every `status_s` and after each
+  command; before that it is empty, so a read without a session gets 0 bytes
+  instead of the ATT error Insufficient Authorization. When a session ends the
+  last value stays until the link goes (the same central already had it;
+  clearing it would notify an empty Status). On a link loss the Status, Alerts,
+  Records and control point values are cleared before advertising resumes.
+- Writes: CircuitPython has no write callback, so the control point's value is
+  polled every `control_s`. The answer to a write is set as the control
+  point's value, which the stack sends as an indication to a central that
+  subscribed to them (as the host does at connect); a value that differs from
+  the last answer is a new write, so the same command written twice gets two
+  answers. One command at a time: a host that writes again before the answer
+  may overwrite the first write (the host waits for each answer), and a write
+  whose bytes equal the last answer goes unanswered (so does an empty write
+  as a connection's first). An indication the stack refuses (the previous one
+  unconfirmed) is retried for `indicate_s`; one never sent leaves the write
+  unanswered, and a record stream it would have counted is dropped.
+- Notifications (Status, Alerts, Records, RSC, battery) are set values: the
+  stack notifies a central that subscribed, and nobody else. A record or an
+  alert sent to a central that did not subscribe is lost (the host subscribes
+  to Records at connect). While the stack's buffers are full, setting a value
+  waits inside CircuitPython instead of failing.
+- MTU: adafruit_ble does not exchange it; CircuitPython answers the central's
+  Exchange MTU request (the host transports ask for 247). A record (55 bytes)
+  and an AUTH_PROOF (49) need at least 58.
+- Pairing: CircuitPython's nRF port pairs with legacy "Just Works" (LE Secure
+  Connections are not implemented there) and bonds, keeping the bonds in its
+  own flash area. `secure` is `connection.paired`: the link is encrypted; it
+  cannot tell a bonded key from a pairing without bonding. If the central has
+  not encrypted the link within `pair_after_s`, `connection.pair()` is asked
+  for; it blocks the event loop (sampling too) until pairing ends.
+- Advertising: the exact bytes of gatt.advertising_data and
+  gatt.scan_response_data (flags, appearance 0x0441, the insole service UUID,
+  the name; the complete name and 0x1814 in the scan response) through an
+  Advertisement whose bytes are given; the GAP device name is the name.
+"""
+import asyncio
+import os
+import struct
+
+from adafruit_ble import BLERadio
+from adafruit_ble.advertising import Advertisement
+from adafruit_ble.attributes import Attribute
+from adafruit_ble.characteristics import Characteristic
+from adafruit_ble.services import Service
+from adafruit_ble.uuid import StandardUUID, VendorUUID
+from adafruit_ticks import ticks_diff, ticks_ms
+
+from insole import gatt, protocol, record
+
+ADV_INTERVAL_S = 0.25
+CONTROL_MAX = 64  # the longest write (a custom SET_SCHEDULE: 15 + 32 rest days = 47) and then some
+_RETRY_S = 0.02   # the stack refused a value (an indication unconfirmed): try again after this
+# the longest value of each characteristic that changes; the fixed ones are as long as their value
+LENGTHS = {
+    "rsc_measurement": struct.calcsize(protocol.RSC_LAYOUT[0]),
+    "battery_level": 1,
+    "status": struct.calcsize(protocol.STATUS_LAYOUT[0]),
+    "alerts": struct.calcsize(protocol.ALERT_LAYOUT[0]),
+    "records": record.SIZE,
+    "control": CONTROL_MAX,
+}
+_PROPERTIES = ((gatt.READ, Characteristic.READ), (gatt.WRITE, Characteristic.WRITE),
+               (gatt.NOTIFY, Characteristic.NOTIFY), (gatt.INDICATE, Characteristic.INDICATE))
+
+
+class Monotonic:
+    """Milliseconds since start that never wrap: adafruit_ticks folded, for the
+    auth session's timeouts (call it at least once per half ticks period, 3 days)."""
+
+    def __init__(self):
+        self.last = ticks_ms()
+        self.ms = 0
+
+    def __call__(self):
+        now = ticks_ms()
+        self.ms += ticks_diff(now, self.last)
+        self.last = now
+        return self.ms
+
+
+def random_bytes(n):
+    """The auth nonces: the nRF52840's hardware random generator."""
+    return os.urandom(n)
+
+
+def _uuid(uuid):
+    return StandardUUID(uuid) if isinstance(uuid, int) else VendorUUID(uuid)
+
+
+class RawAdvertisement(Advertisement):
+    """An advertising payload given as its bytes: BLERadio.start_advertising sends
+    bytes(advertisement), connectable when `connectable` says so."""
+
+    def __init__(self, data):
+        super().__init__()
+        self.raw = bytes(data)
+        self.connectable = True
+
+    def __bytes__(self):
+        return self.raw
+
+    def __len__(self):  # start_advertising replaces an empty scan response with its own
+        return len(self.raw)
+
+
+class Link:
+    """Serves one InsoleService over adafruit_ble; `run()` loops for ever."""
+
+    def __init__(self, service, name, status_s=2, rsc_s=1, battery_s=60, alert_s=1, pair_after_s=1,
+                 control_s=0.02, poll_s=0.1, indicate_s=2, adv_interval_s=ADV_INTERVAL_S):
+        self.adv = RawAdvertisement(gatt.advertising_data(name))  # checks the name now
+        self.resp = RawAdvertisement(gatt.scan_response_data(name))
+        self.service = service
+        self.name = name
+        self.status_s = status_s
+        self.rsc_s = rsc_s
+        self.battery_s = battery_s
+        self.alert_s = alert_s
+        self.pair_after_s = pair_after_s
+        self.control_s = control_s
+        self.poll_s = poll_s
+        self.indicate_s = indicate_s
+        self.adv_interval_s = adv_interval_s
+        self.radio = None
+        self.connection = None
+        self.records_due = asyncio.Event()
+        self._status_last = None
+        self.chars = {}     # gatt name -> its adafruit_ble Characteristic
+        self._owner = {}    # gatt name -> the Service instance that holds it (after register)
+        self.classes = []
+        for spec in gatt.SERVICES:
+            attrs = {"uuid": _uuid(spec.uuid)}
+            for c in spec.characteristics:
+                attrs[c.name] = self.chars[c.name] = self._characteristic(c)
+            self.classes.append(type("Insole_" + spec.name, (Service,), attrs))
+        self.services = []
+
+    def _characteristic(self, c):
+        properties = 0
+        for bit, prop in _PROPERTIES:
+            if c.flags & bit:
+                properties |= prop
+        perm = Attribute.OPEN if c.access == gatt.OPEN else Attribute.ENCRYPT_NO_MITM
+        # read_perm also guards the CCCD: subscribing needs what reading needs
+        read_perm = perm if c.flags & (gatt.READ | gatt.NOTIFY | gatt.INDICATE) else Attribute.NO_ACCESS
+        write_perm = perm if c.flags & gatt.WRITE else Attribute.NO_ACCESS
+        initial = self.service.read(c) if c.flags & gatt.READ and c.access == gatt.OPEN else b""
+        return Characteristic(uuid=_uuid(c.uuid), properties=properties, read_perm=read_perm,
+                              write_perm=write_perm, max_length=LENGTHS.get(c.name, len(initial)) or 1,
+                              initial_value=initial)
+
+    def register(self):
+        """Take the radio, name it, add the services (with their fixed values) to the table."""
+        self.radio = BLERadio()
+        self.radio.name = self.name
+        self.services = [cls() for cls in self.classes]
+        for svc, spec in zip(self.services, gatt.SERVICES):
+            for c in spec.characteristics:
+                self._owner[c.name] = svc
+
+    def _get(self, name):
+        return bytes(getattr(self._owner[name], name))
+
+    def _set(self, name, data):
+        """The local value; the stack notifies or indicates it to a subscribed central."""
+        setattr(self._owner[name], name, data)
+
+    def _clear(self):
+        for name in ("status", "alerts", "records", "control"):
+            try:
+                self._set(name, b"")
+            except Exception:
+                pass
+        self._status_last = None
+
+    # -- access
+
+    @staticmethod
+    def secure(connection):
+        """Encrypted (CircuitPython's nRF port pairs with legacy Just Works and bonds)."""
+        return bool(connection is not None and connection.connected and connection.paired)
+
+    def allowed(self, spec, connection):
+        return connection is self.connection and self.service.allowed(spec, self.secure(connection))
+
+    # -- the connection loop
+
+    async def run(self):
+        """Advertise; serve the central that connects; when it leaves, advertise again."""
+        while True:
+            connection = await self._connected()
+            await self.serve(connection)
+
+    async def _connected(self):
+        """Advertise until a central connects (the stack stops advertising then)."""
+        radio = self.radio
+        while True:
+            for connection in radio.connections:
+                if connection.connected:
+                    return connection
+            if not radio.advertising:
+                radio.start_advertising(self.adv, scan_response=self.resp, interval=self.adv_interval_s)
+            self.service.clock_ms()  # keeps a folded ticks clock folded while nobody is connected
+            await asyncio.sleep(self.poll_s)
+
+    async def serve(self, connection):
+        """One connection, until it is lost."""
+        self.connection = connection
+        self.service.on_connect()
+        self.records_due.clear()
+        self._status_last = None
+        tasks = [asyncio.create_task(t) for t in (
+            self._security(connection), self._control(connection), self._records(connection),
+            self._alerts(connection), self._status(connection), self._rsc(connection),
+            self._battery(connection))]
+        try:
+            while connection.connected:
+                for other in self.radio.connections:
+                    if other is not connection:  # one central at a time
+                        other.disconnect()
+                await asyncio.sleep(self.poll_s)
+        finally:
+            for t in tasks:
+                t.cancel()
+            self.connection = None
+            self.service.on_disconnect()
+            self._clear()  # before advertising again: nobody is there to be notified
+            await asyncio.sleep(0)  # let the cancelled tasks unwind
+
+    async def _security(self, connection):
+        """Ask for pairing if the central has not encrypted the link within
+        `pair_after_s`: a bonded central re-encrypts by itself, a new one pairs."""
+        await asyncio.sleep(self.pair_after_s)
+        if connection.connected and not connection.paired:
+            try:
+                connection.pair(bond=True)
+            except Exception:
+                pass
+
+    async def _control(self, connection):
+        """Poll the control point: a value other than the last answer is a new write."""
+        answered = self._get("control")
+        while connection.connected:
+            data = self._get("control")
+            if data != answered:
+                answer = self.service.control_write(data, self.secure(connection))
+                stream = answer[0] == protocol.RESPONSE_BIT | protocol.REQUEST_RECORDS and answer[1] == protocol.OK
+                if await self._send(connection, "control", answer, self.indicate_s):
+                    answered = answer
+                    self._update_status(connection)
+                    if stream:
+                        self.records_due.set()
+                else:  # unanswered: never act on the same write twice, nor stream uncounted records
+                    answered = self._get("control")
+                    if stream:
+                        self.service.stop_records()
+            await asyncio.sleep(self.control_s)
+
+    async def _send(self, connection, name, data, timeout_s=None):
+        """Set a value to notify or indicate, again while the stack refuses it;
+        False once the link is gone (or after `timeout_s`)."""
+        waited = 0
+        while connection.connected:
+            try:
+                self._set(name, data)
+                return True
+            except Exception:
+                if timeout_s is not None and waited >= timeout_s:
+                    return False
+                await asyncio.sleep(_RETRY_S)
+                waited += _RETRY_S
+        return False
+
+    async def _records(self, connection):
+        while connection.connected:
+            await self.records_due.wait()
+            self.records_due.clear()
+            while self.service.streaming():
+                if not self.allowed(gatt.RECORDS, connection):
+                    self.service.stop_records()  # the session ended mid-stream: ask again after AUTH
+                    break
+                data = self.service.next_record()
+                if data is None:
+                    break
+                if not await self._send(connection, "records", data, self.indicate_s):
+                    self.service.stop_records()  # the host resumes after the last record it got
+                    break
+                await asyncio.sleep(0)
+
+    async def _alerts(self, connection):
+        while connection.connected:
+            while self.allowed(gatt.ALERTS, connection):
+                data = self.service.next_alert()
+                if data is None or not await self._send(connection, "alerts", data, self.indicate_s):
+                    break
+            await asyncio.sleep(self.alert_s)
+
+    def _update_status(self, connection):
+        """Set (and so notify) the Status when it changed, while the link may see it."""
+        if not self.allowed(gatt.STATUS, connection):
+            return
+        value = self.service.status_bytes()
+        if value != self._status_last:
+            try:
+                self._set("status", value)
+                self._status_last = value
+            except Exception:
+                pass
+
+    async def _status(self, connection):
+        while connection.connected:
+            self._update_status(connection)
+            await asyncio.sleep(self.status_s)
+
+    async def _rsc(self, connection):
+        while connection.connected:
+            await self._send(connection, "rsc_measurement", self.service.rsc_bytes(), self.rsc_s)
+            await asyncio.sleep(self.rsc_s)
+
+    async def _battery(self, connection):
+        last = None
+        while connection.connected:
+            value = self.service.battery_bytes()
+            if value != last and await self._send(connection, "battery_level", value, self.battery_s):
+                last = value
+            await asyncio.sleep(self.battery_s)

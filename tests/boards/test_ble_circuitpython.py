@@ -1,0 +1,394 @@
+"""The CircuitPython BLE binding (edge/ble_circuitpython.py) under CPython, against
+a fake adafruit_ble (tests/fakes/adafruit_ble) and a real Device + Store: the
+table it registers, what it advertises, and scripted centrals writing control
+commands and getting indications, records one per notification, what an
+unpaired or unauthenticated link gets (nothing from the insole service), a
+link loss and the resumed pull, one connection at a time, and main.ble_link
+picking this binding where aioble is missing."""
+import asyncio
+import struct
+import sys
+import uuid as uuidlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "fakes"))
+
+import adafruit_ble  # noqa: E402  (the fake)
+from adafruit_ble.attributes import Attribute  # noqa: E402
+from adafruit_ble.characteristics import Characteristic as CP  # noqa: E402
+from adafruit_ble.services import registered  # noqa: E402
+
+from edge.ble_circuitpython import Link  # noqa: E402
+from insole import auth, gatt, protocol as p, record  # noqa: E402
+from link_stdio import build, live_day  # noqa: E402
+from support import config  # noqa: E402
+
+NAME = "Insole L"
+KEY = bytes(range(7, 39))
+DEVICE_ID = b"INS-CP-7"
+
+
+class Millis:
+    def __init__(self):
+        self.ms = 5000
+
+    def __call__(self):
+        return self.ms
+
+
+@pytest.fixture
+def insole(tmp_path):
+    """fresh(days) -> (link, device, store, service): an insole with `days` records."""
+    adafruit_ble.reset()
+
+    def fresh(days=0):
+        dev, store, service = build(str(tmp_path / "store"), KEY, DEVICE_ID, 10, clock_ms=Millis(), cfg=config())
+        for _ in range(days):
+            live_day(dev, store)
+        link = Link(service, NAME, status_s=0.005, rsc_s=0.005, battery_s=0.005, alert_s=0.005,
+                    pair_after_s=0.05, control_s=0.001, poll_s=0.002, indicate_s=0.2)
+        link.register()
+        return link, dev, store, service
+    return fresh
+
+
+def ch(c):
+    """The local characteristic the binding registered for a gatt.py entry."""
+    return adafruit_ble.local(c.uuid)
+
+
+def sent(conn, c):
+    return [data for u, data in conn.notified if u == c.uuid]
+
+
+async def settle(n=5):
+    for _ in range(n):
+        await asyncio.sleep(0.003)
+
+
+async def until(predicate, timeout=3.0):
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < end, "timed out"
+        await asyncio.sleep(0.002)
+
+
+def central(paired=True, pairable=True):
+    """A central that connects and subscribes as the host does (the control point's
+    indications, the records, Status and Alerts): (connection, CCCD write results)."""
+    conn = adafruit_ble.FakeConnection(paired=paired, pairable=pairable)
+    adafruit_ble.connect(conn)
+    codes = [conn.subscribe(ch(gatt.CONTROL), indicate=True)]
+    codes += [conn.subscribe(ch(c)) for c in (gatt.RECORDS, gatt.STATUS, gatt.ALERTS, gatt.RSC_MEASUREMENT,
+                                               gatt.BATTERY_LEVEL)]
+    return conn, codes
+
+
+async def command(conn, data):
+    """The central writes a command; the decoded indication that answers it."""
+    n = len(conn.indicated)
+    assert conn.write(ch(gatt.CONTROL), data) == 0
+    await until(lambda: len(conn.indicated) > n)
+    assert len(conn.indicated) == n + 1
+    return p.decode_response(conn.indicated[n])
+
+
+async def log_in(conn, key=KEY):
+    _, code, nonce = await command(conn, p.encode_command(p.AUTH_START))
+    assert code == p.OK and len(nonce) == auth.NONCE_LEN
+    cn = b"\x07" * 16
+    answer = await command(conn, p.encode_command(p.AUTH_PROOF, cn, auth.client_proof(key, nonce, cn, DEVICE_ID)))
+    return answer, nonce, cn
+
+
+def adverts():
+    return [c[1] for c in adafruit_ble.calls if c[0] == "start_advertising"]
+
+
+def ad_structures(data):
+    """{AD type: value} of an advertising payload, parsed here, not by gatt.py."""
+    out, i = {}, 0
+    while i < len(data):
+        n = data[i]
+        out[data[i + 1]] = data[i + 2:i + 1 + n]
+        i += 1 + n
+    assert i == len(data)
+    return out
+
+
+def test_registers_the_gatt_table_with_uuids_properties_and_encryption(insole):
+    link, dev, store, service = insole()
+    bits = {gatt.READ: CP.READ, gatt.WRITE: CP.WRITE, gatt.NOTIFY: CP.NOTIFY, gatt.INDICATE: CP.INDICATE}
+    assert [s.uuid.value for s in registered] == [s.uuid for s in gatt.SERVICES]
+    for svc, spec in zip(registered, gatt.SERVICES):
+        assert sorted(str(c.uuid.value) for c in svc.characteristics) == sorted(str(c.uuid) for c in spec.characteristics)
+        for c in spec.characteristics:
+            local = ch(c)
+            assert local.properties == sum(v for k, v in bits.items() if c.flags & k), c.name
+            subscribable_or_readable = c.flags & (gatt.READ | gatt.NOTIFY | gatt.INDICATE)
+            if spec is gatt.INSOLE:  # every insole value, its CCCD and the control point's writes need encryption
+                assert local.read_perm == Attribute.ENCRYPT_NO_MITM, c.name
+                want_write = Attribute.ENCRYPT_NO_MITM if c.flags & gatt.WRITE else Attribute.NO_ACCESS
+            else:
+                assert local.read_perm == (Attribute.OPEN if subscribable_or_readable else Attribute.NO_ACCESS)
+                want_write = Attribute.NO_ACCESS
+            assert local.write_perm == want_write, c.name
+    assert ch(gatt.CONTROL).max_length >= 49  # an AUTH_PROOF write
+    assert ch(gatt.RECORDS).max_length == record.SIZE == 55
+    assert ch(gatt.STATUS).max_length == 20 and ch(gatt.ALERTS).max_length == 17
+    assert ch(gatt.SERIAL).value == DEVICE_ID
+    assert ch(gatt.SENSOR_LOCATION).value == bytes((gatt.SENSOR_LOCATION_IN_SHOE,))
+    assert ch(gatt.RSC_FEATURE).value == b"\x00\x00"
+    assert ch(gatt.BATTERY_LEVEL).value == b"\x64"
+    for c in (gatt.STATUS, gatt.ALERTS, gatt.RECORDS, gatt.CONTROL):
+        assert ch(c).value == b"", c.name  # nothing to read before a session
+    assert adafruit_ble.radios[-1].name == NAME
+
+
+def test_advertises_appearance_and_the_insole_service_and_again_after_a_link_loss(insole):
+    link, dev, store, service = insole()
+
+    async def main():
+        task = asyncio.create_task(link.run())
+        await until(lambda: adverts())
+        conn, _ = central()
+        await until(lambda: service.connected)
+        await settle()
+        assert len(adverts()) == 1 and not adafruit_ble.radios[-1].advertising  # one central at a time
+        conn.drop()
+        await until(lambda: len(adverts()) == 2)
+        assert not service.connected and link.connection is None
+        task.cancel()
+        await settle(1)
+
+    asyncio.run(main())
+    for a in adverts():
+        assert a["adv"] == gatt.advertising_data(NAME) and a["resp"] == gatt.scan_response_data(NAME)
+        assert a["connectable"] and a["interval"] == 0.25
+        ad = ad_structures(a["adv"])
+        assert ad[0x19] == struct.pack("<H", 0x0441)  # appearance: running/walking sensor, in-shoe
+        assert ad[0x07] == uuidlib.UUID(gatt.INSOLE.uuid).bytes[::-1]  # the insole service, 128-bit, LE
+        assert ad[0x01] == b"\x06" and ad[0x08] == NAME.encode()[:4]  # the name, shortened to fit
+        resp = ad_structures(a["resp"])
+        assert resp[0x09] == NAME.encode() and resp[0x03] == b"\x14\x18"
+
+
+def test_a_session_commands_indications_records_alerts_status(insole):
+    link, dev, store, service = insole(days=40)
+
+    async def main():
+        task = asyncio.create_task(link.run())
+        await until(lambda: adverts())
+        conn, codes = central()
+        assert codes == [0] * 6
+        await until(lambda: link.connection is conn)
+        (_, code, proof), nonce, cn = await log_in(conn)
+        assert code == p.OK and proof == auth.device_proof(KEY, nonce, cn, DEVICE_ID)
+        assert (await command(conn, p.encode_command(p.SET_TIME, 1750000000, 60)))[1] == p.OK
+        assert not dev.clock.unset
+        assert (await command(conn, p.encode_command(p.SET_SCHEDULE, "gentle")))[1] == p.OK
+        assert dev.schedule.limit_s() == 3600
+        # the same bytes written twice are two writes, each answered (the value is polled)
+        assert (await command(conn, p.encode_command(p.SNOOZE)))[1] == p.OK
+        assert (await command(conn, p.encode_command(p.SNOOZE)))[1] == p.OK
+        assert await command(conn, p.encode_command(p.REQUEST_RECORDS, 0)) == (p.REQUEST_RECORDS, p.OK, 40)
+        await until(lambda: len(sent(conn, gatt.RECORDS)) == 40)
+        raws = sent(conn, gatt.RECORDS)
+        assert all(len(r) == record.SIZE for r in raws)  # one record per notification
+        assert [record.decode(r)["seq"] for r in raws] == list(range(1, 41))
+        assert raws == [record.encode(fields) for fields in store.records_after(0)]  # the stored bytes
+        code, value = conn.read(ch(gatt.STATUS))
+        assert code == 0 and p.decode_status(value)["record_seq"] == 40
+        assert p.decode_status(value)["flags"] & p.AUTHENTICATED
+        assert sent(conn, gatt.STATUS)  # and notified
+        await until(lambda: sent(conn, gatt.RSC_MEASUREMENT) and sent(conn, gatt.BATTERY_LEVEL))
+        live_day(dev, store)  # a day within the limit: the next day's limit is 2 h
+        assert dev.schedule.limit_s() == 7200
+        assert (await command(conn, p.encode_command(p.REPORT_PAIN, 5)))[1] == p.OK
+        await until(lambda: any(p.decode_alert(a)["kind"] == 5 for a in sent(conn, gatt.ALERTS)))
+        assert p.decode_alert(sent(conn, gatt.ALERTS)[-1])["limit_s"] == 3600  # PAIN_ROLLBACK
+        await until(lambda: p.decode_status(sent(conn, gatt.STATUS)[-1])["limit_s"] == 3600)
+        # an indication the stack refuses (the previous unconfirmed) goes again
+        conn.busy = 2
+        assert (await command(conn, p.encode_command(p.ACK_ALERT)))[1] == p.OK
+        assert (await command(conn, p.encode_command(p.AUTH_END)))[1] == p.OK
+        assert (await command(conn, p.encode_command(p.REQUEST_RECORDS, 0)))[1] == p.NOT_AUTHENTICATED
+        n = len(conn.indicated)
+        assert conn.write(ch(gatt.CONTROL), b"") == 0  # an empty write, after an answer, is a write too
+        await until(lambda: len(conn.indicated) > n)
+        assert conn.indicated[n:] == [bytes((p.RESPONSE_BIT, p.BAD_LENGTH))]
+        conn.drop()
+        await until(lambda: not service.connected)
+        task.cancel()
+        await settle(1)
+        return conn
+
+    conn = asyncio.run(main())
+    assert len(sent(conn, gatt.RECORDS)) == 40
+    assert not service.authenticated()  # the link loss ended the session
+    for c in (gatt.STATUS, gatt.ALERTS, gatt.RECORDS, gatt.CONTROL):
+        assert ch(c).value == b"", c.name  # cleared before advertising again
+
+
+def test_an_unpaired_link_gets_nothing_from_the_insole_service(insole):
+    link, dev, store, service = insole(days=5)
+    dev.report_pain(3)  # a pain rollback alert waits in the ring
+    before = (dev.schedule.to_ints(), dict(dev.plan), dev.clock.unset, store.open_seq)
+
+    async def main():
+        task = asyncio.create_task(link.run())
+        await until(lambda: adverts())
+        # unencrypted and refusing to pair: the stack refuses the insole service before the binding sees it
+        plain, codes = central(paired=False, pairable=False)
+        assert codes[:4] == [adafruit_ble.ATT_INSUFFICIENT_AUTHENTICATION] * 4  # control, records, status, alerts
+        assert codes[4:] == [0, 0]  # RSC and battery are open
+        assert plain.write(ch(gatt.CONTROL), p.encode_command(p.AUTH_START)) == adafruit_ble.ATT_INSUFFICIENT_AUTHENTICATION
+        assert plain.read(ch(gatt.STATUS)) == (adafruit_ble.ATT_INSUFFICIENT_AUTHENTICATION, None)
+        assert plain.read(ch(gatt.SERIAL)) == (0, DEVICE_ID)
+        await until(lambda: plain.pairs)  # the binding asked for pairing (bonding)
+        assert plain.pairs == [True]
+        await until(lambda: sent(plain, gatt.RSC_MEASUREMENT))
+        plain.drop()
+        await until(lambda: len(adverts()) == 2)
+        # paired, no session: commands refused, nothing notified, Status empty
+        bonded, codes = central()
+        assert codes == [0] * 6
+        await until(lambda: link.connection is bonded)
+        assert (await command(bonded, p.encode_command(p.REQUEST_RECORDS, 0)))[1] == p.NOT_AUTHENTICATED
+        (_, code, _), _, _ = await log_in(bonded, key=b"\x01" * 32)
+        assert code == p.AUTH_FAILED
+        assert (await command(bonded, p.encode_command(p.SET_SCHEDULE, "gentle")))[1] == p.NOT_AUTHENTICATED
+        assert (await command(bonded, p.encode_command(p.REPORT_PAIN, 4)))[1] == p.NOT_AUTHENTICATED
+        await settle(10)
+        assert bonded.read(ch(gatt.STATUS)) == (0, b"")
+        assert not bonded.pairs  # already encrypted: no pairing asked
+        bonded.drop()
+        await until(lambda: len(adverts()) == 3)
+        # not paired yet but pairable: the binding's pair() encrypts the link, then a session works
+        late, _ = central(paired=False)
+        await until(lambda: late.paired)
+        assert late.pairs == [True]
+        assert late.subscribe(ch(gatt.CONTROL), indicate=True) == 0 and late.subscribe(ch(gatt.ALERTS)) == 0
+        assert (await log_in(late))[0][1] == p.OK
+        await until(lambda: sent(late, gatt.ALERTS))  # the alert waited for a session
+        assert [p.decode_alert(a)["kind"] for a in sent(late, gatt.ALERTS)] == [5]
+        late.drop()
+        await until(lambda: not service.connected)
+        task.cancel()
+        await settle(1)
+        return plain, bonded
+
+    plain, bonded = asyncio.run(main())
+    insole_uuids = {c.uuid for c in gatt.INSOLE.characteristics}
+    assert not [u for u, _ in plain.notified if u in insole_uuids] and not plain.indicated
+    assert not [u for u, _ in bonded.notified if u in insole_uuids]
+    assert all(p.decode_response(a)[1] in (p.NOT_AUTHENTICATED, p.OK, p.AUTH_FAILED) for a in bonded.indicated)
+    assert (dev.schedule.to_ints(), dict(dev.plan), dev.clock.unset, store.open_seq) == before
+
+
+def test_a_pull_cut_by_a_link_loss_resumes_after_the_last_seq(insole):
+    link, dev, store, service = insole(days=60)
+
+    async def main():
+        task = asyncio.create_task(link.run())
+        await until(lambda: adverts())
+        first, _ = central()
+        await until(lambda: link.connection is first)
+        await log_in(first)
+
+        def cut(u, data):
+            if u == gatt.RECORDS.uuid and len(sent(first, gatt.RECORDS)) == 25:
+                first.drop()
+        first.on_notify = cut
+        assert (await command(first, p.encode_command(p.REQUEST_RECORDS, 0)))[2] == 60
+        await until(lambda: not service.connected)
+        got = [record.decode(r)["seq"] for r in sent(first, gatt.RECORDS)]
+        assert got == list(range(1, 26)) and not service.streaming()
+        await until(lambda: len(adverts()) == 2)  # back to advertising
+        assert ch(gatt.RECORDS).value == b""  # the last record does not stay in the table
+        second, _ = central()
+        await until(lambda: link.connection is second)
+        assert (await command(second, p.encode_command(p.REQUEST_RECORDS, got[-1])))[1] == p.NOT_AUTHENTICATED
+        await log_in(second)
+        assert (await command(second, p.encode_command(p.REQUEST_RECORDS, got[-1])))[2] == 35
+        await until(lambda: len(sent(second, gatt.RECORDS)) == 35)
+        got += [record.decode(r)["seq"] for r in sent(second, gatt.RECORDS)]
+        task.cancel()
+        await settle(1)
+        return got
+
+    assert asyncio.run(main()) == list(range(1, 61))
+
+
+def test_a_session_that_ends_mid_stream_stops_the_records(insole):
+    link, dev, store, service = insole(days=30)
+
+    async def main():
+        task = asyncio.create_task(link.run())
+        await until(lambda: adverts())
+        conn, _ = central()
+        await until(lambda: link.connection is conn)
+        await log_in(conn)
+
+        def expire(u, data):
+            if u == gatt.RECORDS.uuid and len(sent(conn, gatt.RECORDS)) == 10:
+                service.clock_ms.ms += 601_000  # past the 10-minute session
+        conn.on_notify = expire
+        assert (await command(conn, p.encode_command(p.REQUEST_RECORDS, 0)))[2] == 30
+        await until(lambda: not service.streaming())
+        await settle(10)
+        got = [record.decode(r)["seq"] for r in sent(conn, gatt.RECORDS)]
+        assert got == list(range(1, 11))  # nothing after the session ended
+        assert (await command(conn, p.encode_command(p.REQUEST_RECORDS, 10)))[1] == p.NOT_AUTHENTICATED
+        task.cancel()
+        await settle(1)
+
+    asyncio.run(main())
+
+
+def test_a_second_link_is_dropped_and_gets_nothing(insole):
+    link, dev, store, service = insole(days=3)
+
+    async def main():
+        task = asyncio.create_task(link.run())
+        await until(lambda: adverts())
+        owner, _ = central()
+        await until(lambda: link.connection is owner)
+        stray = adafruit_ble.FakeConnection()
+        adafruit_ble.connect(stray, stray=True)
+        stray.subscribe(ch(gatt.RECORDS))
+        await until(lambda: not stray.connected)
+        await log_in(owner)
+        assert (await command(owner, p.encode_command(p.REQUEST_RECORDS, 0)))[2] == 3
+        await until(lambda: len(sent(owner, gatt.RECORDS)) == 3)
+        task.cancel()
+        await settle(1)
+        return stray
+
+    stray = asyncio.run(main())
+    assert not stray.notified and ("disconnect",) in adafruit_ble.calls
+
+
+def test_main_picks_this_binding_where_aioble_is_missing(tmp_path, monkeypatch):
+    import main
+    from edge import ble_circuitpython
+    adafruit_ble.reset()
+    dev, store, _ = build(str(tmp_path / "store"), KEY, DEVICE_ID, 10, cfg=config())
+    cfg = {"auth_key": KEY.hex(), "device_id": DEVICE_ID.decode(), "name": NAME}
+
+    class Board:
+        def battery_mv(self):
+            return 3750
+
+    monkeypatch.setitem(sys.modules, "edge.ble_aioble", None)  # import fails, as without aioble
+    link = main.ble_link(dev, store, cfg, Board())
+    assert isinstance(link, ble_circuitpython.Link) and link.name == NAME
+    assert [s.uuid.value for s in registered] == [s.uuid for s in gatt.SERVICES]
+    assert ch(gatt.BATTERY_LEVEL).value == bytes((50,)) and ch(gatt.SERIAL).value == DEVICE_ID
+    monkeypatch.delitem(sys.modules, "edge.ble_circuitpython")
+    monkeypatch.setitem(sys.modules, "adafruit_ble", None)  # neither: no link
+    assert main.ble_link(dev, store, cfg, Board()) is None
