@@ -6,7 +6,8 @@ recover the store (a power cut loses at most the minutes since the last
 checkpoint), continue the open day from its checkpoint, then run as asyncio
 tasks: the sampling loop (the board's ring of preallocated samples drained
 into Device.sample; the day's checkpoint and close served between samples),
-the motor, and the BLE link where the port has one (aioble on ESP32).
+the motor, and the BLE link where the port has one (aioble on ESP32,
+adafruit_ble on CircuitPython).
 """
 import asyncio
 import json
