@@ -302,7 +302,6 @@ def demo(root: Optional[Path], as_json: bool) -> None:
         return
     click.echo(rep.text())
     click.echo(f"reports: {png} and {html}; database: {db_file} (insole report --db {db_file})")
-    click.echo(recordings.credit("gaitpdb"))
 
 
 @schedule_group.command("set")

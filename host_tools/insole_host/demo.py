@@ -9,7 +9,6 @@ report and writes the PNG and HTML reports.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
