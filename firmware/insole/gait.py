@@ -108,10 +108,6 @@ class GaitDetector:
             return HEEL_STRIKE
         return NONE
 
-    def in_step(self):
-        """True during the stance of a step that is still counting."""
-        return self.stance and self.valid
-
     def resting(self):
         """True while the foot is unloaded (in the air or the shoe off)."""
         return not self.stance and self.since >= self.min_swing

@@ -49,7 +49,3 @@ class WearTimer:
             self.loaded = False
         elif self.worn_today and self.gap_s <= self.bridge:
             self.gap_s += 1
-
-    def on_foot(self):
-        """True while worn: loaded now, or inside a gap that may still be bridged."""
-        return self.worn_today and self.gap_s <= self.bridge

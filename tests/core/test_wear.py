@@ -18,14 +18,14 @@ def test_loaded_seconds_count():
 def test_shelf_never_counts():
     w = WearTimer(FS)
     feed(w, 3600, LOADED_DN - 1)
-    assert w.worn_s == 0 and not w.on_foot()
+    assert w.worn_s == 0 and not w.worn_today
 
 
 def test_a_short_gap_between_loaded_periods_is_bridged():
     w = WearTimer(FS)
     feed(w, 60, 3000)
     feed(w, BRIDGE_S, 0)
-    assert w.worn_s == 60 and w.on_foot()  # pending until the foot loads again
+    assert w.worn_s == 60 and w.gap_s == BRIDGE_S  # pending until the foot loads again
     feed(w, 60, 3000)
     assert w.worn_s == 60 + BRIDGE_S + 60
 
@@ -34,7 +34,7 @@ def test_a_long_gap_is_not_worn():
     w = WearTimer(FS)
     feed(w, 60, 3000)
     feed(w, BRIDGE_S + 1, 0)
-    assert not w.on_foot()
+    assert w.gap_s > BRIDGE_S  # too long to bridge
     feed(w, 60, 3000)
     assert w.worn_s == 120
 
@@ -58,4 +58,4 @@ def test_new_day_starts_from_zero():
     w = WearTimer(FS)
     feed(w, 30, 3000)
     w.start_day()
-    assert w.worn_s == 0 and not w.on_foot()
+    assert w.worn_s == 0 and not w.worn_today
