@@ -27,6 +27,7 @@ says `K SEQ`, SEQ the newest stored record's seq (0: none).
 import sys
 from array import array
 
+from edge.clock import Monotonic
 from edge.store import Store
 from insole import gatt
 from insole.clock import DAY_S
@@ -81,25 +82,9 @@ def build(store_dir, key=DEMO_KEY, device_id=b"VIRTUAL-1", fs_hz=10, clock_ms=No
     if checkpoint:
         dev.pipeline.wear.worn_s = dev.summary.restore(checkpoint)["wear_s"]
     if clock_ms is None:
-        clock_ms = _monotonic_ms()
+        clock_ms = Monotonic()
     service = InsoleService(dev, store, key, device_id, random_bytes or os.urandom, clock_ms)
     return dev, store, service
-
-
-def _monotonic_ms():
-    try:
-        from time import ticks_diff, ticks_ms
-    except ImportError:
-        from time import monotonic
-        return lambda: int(monotonic() * 1000)
-    state = [ticks_ms(), 0]
-
-    def now():
-        t = ticks_ms()
-        state[1] += ticks_diff(t, state[0])
-        state[0] = t
-        return state[1]
-    return now
 
 
 class StdioLink:

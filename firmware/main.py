@@ -13,6 +13,7 @@ import asyncio
 import json
 
 from boards import load
+from edge.clock import random_bytes
 from edge.motor import Motor
 from edge.store import Store
 from insole.device import Device
@@ -57,14 +58,14 @@ def ble_link(device, store, cfg, board):
     if "auth_key" not in cfg:
         return None
     try:
-        from edge.ble_aioble import Link, Monotonic, random_bytes
+        from edge.ble_aioble import Link, session_clock
     except ImportError:
         try:
-            from edge.ble_circuitpython import Link, Monotonic, random_bytes
+            from edge.ble_circuitpython import Link, session_clock
         except ImportError:
             return None
     service = InsoleService(device, store, bytes.fromhex(cfg["auth_key"]), cfg.get("device_id", "insole").encode(),
-                            random_bytes, Monotonic(), battery_pct=lambda: battery_pct(board.battery_mv()))
+                            random_bytes, session_clock(), battery_pct=lambda: battery_pct(board.battery_mv()))
     link = Link(service, cfg.get("name", "Insole"))
     link.register()
     return link

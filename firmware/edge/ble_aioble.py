@@ -23,24 +23,13 @@ is kept empty while the link may not see it.
 Status, Alerts and Records notifications go out only when `allowed`.
 """
 import asyncio
-import os
 
 import aioble
 import aioble.security  # its IRQ handler keeps the bonds (and the link's encryption state)
 import bluetooth
 
+from edge.clock import Monotonic
 from insole import gatt, protocol
-
-try:
-    from time import ticks_diff, ticks_ms
-except ImportError:  # CPython, for tests
-    from time import monotonic
-
-    def ticks_ms():
-        return int(monotonic() * 1000)
-
-    def ticks_diff(a, b):
-        return a - b
 
 ADV_INTERVAL_US = 250_000
 MTU = 247
@@ -54,24 +43,9 @@ _CONTROL_MAX = 64  # the longest write (a custom SET_SCHEDULE: 15 + 32 rest days
 _RETRY_S = 0.02    # the stack's buffers are full: try the notification again after this
 
 
-class Monotonic:
-    """Milliseconds since start that never wrap: time.ticks_ms folded, for the
-    auth session's timeouts (call it at least once per half ticks period)."""
-
-    def __init__(self):
-        self.last = ticks_ms()
-        self.ms = 0
-
-    def __call__(self):
-        now = ticks_ms()
-        self.ms += ticks_diff(now, self.last)
-        self.last = now
-        return self.ms
-
-
-def random_bytes(n):
-    """The auth nonces: the port's hardware random generator."""
-    return os.urandom(n)
+def session_clock():
+    """The auth session's clock: MicroPython's time.ticks_ms folded."""
+    return Monotonic()
 
 
 def _uuid(uuid):

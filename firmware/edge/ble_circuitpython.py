@@ -61,7 +61,6 @@ Where it differs from aioble, because of what adafruit_ble offers:
   Advertisement whose bytes are given; the GAP device name is the name.
 """
 import asyncio
-import os
 import struct
 
 from adafruit_ble import BLERadio
@@ -72,6 +71,7 @@ from adafruit_ble.services import Service
 from adafruit_ble.uuid import StandardUUID, VendorUUID
 from adafruit_ticks import ticks_diff, ticks_ms
 
+from edge.clock import Monotonic
 from insole import gatt, protocol, record
 
 ADV_INTERVAL_S = 0.25
@@ -90,24 +90,9 @@ _PROPERTIES = ((gatt.READ, Characteristic.READ), (gatt.WRITE, Characteristic.WRI
                (gatt.NOTIFY, Characteristic.NOTIFY), (gatt.INDICATE, Characteristic.INDICATE))
 
 
-class Monotonic:
-    """Milliseconds since start that never wrap: adafruit_ticks folded, for the
-    auth session's timeouts (call it at least once per half ticks period, 3 days)."""
-
-    def __init__(self):
-        self.last = ticks_ms()
-        self.ms = 0
-
-    def __call__(self):
-        now = ticks_ms()
-        self.ms += ticks_diff(now, self.last)
-        self.last = now
-        return self.ms
-
-
-def random_bytes(n):
-    """The auth nonces: the nRF52840's hardware random generator."""
-    return os.urandom(n)
+def session_clock():
+    """The auth session's clock: adafruit_ticks folded."""
+    return Monotonic(ticks_ms, ticks_diff)
 
 
 def _uuid(uuid):
