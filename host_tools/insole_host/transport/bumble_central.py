@@ -13,6 +13,7 @@ bonds are kept in `keystore` (a JSON file), so the next session only encrypts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any, Callable
 
 from bumble import att
@@ -170,25 +171,25 @@ class BumbleCentral(Transport):
         except KeyError:
             raise TransportError(f"the insole has no {c.name} characteristic") from None
 
-    async def read(self, characteristic: gatt.Characteristic) -> bytes:
+    @contextlib.contextmanager
+    def _att(self, action: str, doing: str, characteristic: gatt.Characteristic):
+        """An ATT error as AccessDenied, a cancel by a lost link as LinkLost."""
         try:
-            return bytes(await self.peer.read_value(self._proxy(characteristic)))
+            yield
         except att.ATT_Error as e:
-            raise AccessDenied(f"read {characteristic.name}", e.error_code) from None
+            raise AccessDenied(f"{action} {characteristic.name}", e.error_code) from None
         except asyncio.CancelledError:
             if not self.connected:
-                raise LinkLost(f"link lost reading {characteristic.name}") from None
+                raise LinkLost(f"link lost {doing} {characteristic.name}") from None
             raise
 
+    async def read(self, characteristic: gatt.Characteristic) -> bytes:
+        with self._att("read", "reading", characteristic):
+            return bytes(await self.peer.read_value(self._proxy(characteristic)))
+
     async def write(self, characteristic: gatt.Characteristic, data: bytes) -> None:
-        try:
+        with self._att("write", "writing", characteristic):
             await self.peer.write_value(self._proxy(characteristic), bytes(data), with_response=True)
-        except att.ATT_Error as e:
-            raise AccessDenied(f"write {characteristic.name}", e.error_code) from None
-        except asyncio.CancelledError:
-            if not self.connected:
-                raise LinkLost(f"link lost writing {characteristic.name}") from None
-            raise
 
     async def subscribe(self, characteristic: gatt.Characteristic, callback: Callable[[bytes], Any]) -> None:
         def deliver(value) -> None:
