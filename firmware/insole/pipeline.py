@@ -51,7 +51,6 @@ class Pipeline:
         self._lowpass = self.lowpass.update
         self._gait = self.gait.update
         self._wear = self.wear.update
-        self.total = 0
         self.primed = False
 
     def start_day(self):
@@ -66,7 +65,6 @@ class Pipeline:
             self.primed = True
         raw_total = self._to_force(counts, self.force)
         total = self._lowpass(raw_total)
-        self.total = total
         gait = self.gait
         event = self._gait(total)
         pronation = self.pronation
