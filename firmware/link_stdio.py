@@ -64,7 +64,6 @@ def live_day(dev, store, worn_s=None):
     while not dev.due & DUE_ROLLOVER:
         dev.sample(idle)
     dev.service(store)
-    del dev.closed[:]
 
 
 def build(store_dir, key=DEMO_KEY, device_id=b"VIRTUAL-1", fs_hz=10, clock_ms=None, random_bytes=None, cfg=None):

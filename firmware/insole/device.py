@@ -44,7 +44,6 @@ class Device:
         self.since_checkpoint = 0
         self.seq = 1
         self.due = 0
-        self.closed = []
 
     def sample(self, counts):
         """The per-sample path: one sample of 16-bit counts; returns the gait event."""
@@ -77,15 +76,17 @@ class Device:
             self.due |= DUE_CHECKPOINT
 
     def service(self, store=None):
-        """Main loop: close the day and write the checkpoint that are due."""
+        """Main loop: close the day and write the checkpoint that are due; returns
+        the closed day's record bytes, or None."""
+        closed = None
         if self.due & DUE_ROLLOVER:
             closed = self.close_day()
-            self.closed.append(closed)
             if store:
                 store.close_day(closed, self.checkpoint(), self.clock.second)
         elif self.due & DUE_CHECKPOINT and store:
             store.checkpoint(self.checkpoint(), self.clock.second)
         self.due = 0
+        return closed
 
     def _fields(self):
         limit = self.schedule.limit_s()

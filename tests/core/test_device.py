@@ -41,8 +41,7 @@ def test_unset_clock_counts_days_from_boot_and_flags_the_record():
     dev.clock.second = DAY_S - 3
     run_seconds(dev, 3)
     assert dev.due & DUE_ROLLOVER
-    dev.service()
-    rec = record.decode(dev.closed[0])
+    rec = record.decode(dev.service())
     assert rec["day"] == 0 and rec["flags"] & record.CLOCK_UNSET and rec["seq"] == 1
     assert dev.clock.day == 1 and dev.seq == 2 and not dev.due
 
@@ -51,8 +50,7 @@ def test_a_set_clock_dates_the_day_and_clears_the_flag():
     dev = Device(small_config())
     dev.clock.set(EPOCH_2000 + 9000 * DAY_S - 2, 0)
     run_seconds(dev, 2)
-    dev.service()
-    rec = record.decode(dev.closed[0])
+    rec = record.decode(dev.service())
     assert rec["day"] == 8999 and not rec["flags"] & record.CLOCK_UNSET
 
 
