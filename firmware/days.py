@@ -25,17 +25,12 @@ from edge.store import Store
 from insole.alerts import EVENT_LEN
 from insole.clock import DAY_S
 from insole.device import Device
-from sim import day
+from sim import config_path, day
 from sim.recordings import GaitpdbReader
 
 
-def here():
-    f = __file__
-    return f[: f.rfind("/") + 1] if "/" in f else ""
-
-
 def run(scenario, store_dir):
-    with open(here() + "config/default.json") as f:
+    with open(config_path("default")) as f:
         cfg = json.load(f)
     cfg["fs_hz"] = scenario.get("fs_hz", cfg["fs_hz"])
     fs = cfg["fs_hz"]

@@ -33,6 +33,7 @@ from insole import gatt
 from insole.clock import DAY_S
 from insole.device import DUE_ROLLOVER, Device
 from insole.service import InsoleService, saved_plan
+from sim import config_path
 
 try:
     from binascii import hexlify, unhexlify
@@ -47,11 +48,6 @@ for _service in gatt.SERVICES:
 ATT_INSUFFICIENT_AUTHENTICATION = 0x05
 ATT_INSUFFICIENT_AUTHORIZATION = 0x08
 ATT_READ_NOT_PERMITTED = 0x02
-
-
-def here():
-    f = __file__
-    return f[: f.rfind("/") + 1] if "/" in f else ""
 
 
 def live_day(dev, store, worn_s=None):
@@ -71,7 +67,7 @@ def build(store_dir, key=DEMO_KEY, device_id=b"VIRTUAL-1", fs_hz=10, clock_ms=No
     import json
     import os
     if cfg is None:
-        with open(here() + "config/default.json") as f:
+        with open(config_path("default")) as f:
             cfg = json.load(f)
     cfg["fs_hz"] = fs_hz
     store = Store(store_dir)

@@ -19,7 +19,7 @@ from array import array
 
 from insole.gait import cadence_x10
 from insole.pipeline import Pipeline
-from sim import day
+from sim import config_path, day
 from sim.recordings import GaitnddReader, GaitpdbReader
 
 USAGE = ("usage: replay.py FILE --foot L|R [--format gaitpdb|gaitndd] [--config PATH]"
@@ -56,13 +56,8 @@ def parse_args(argv):
     return opts
 
 
-def here():
-    f = __file__
-    return f[: f.rfind("/") + 1] if "/" in f else ""
-
-
 def load_config(opts):
-    path = opts["config"] or here() + "config/" + ("default.json" if opts["format"] == "gaitpdb" else "gaitndd.json")
+    path = opts["config"] or config_path("default" if opts["format"] == "gaitpdb" else "gaitndd")
     with open(path) as f:
         return json.load(f)
 
