@@ -8,6 +8,7 @@
 Bad lines are not fatal: each reader yields samples and records what it
 skipped in `errors` as (line or sample number, message).
 """
+from array import array
 
 GAITPDB_FS = 100
 GAITPDB_COLUMNS = 19
@@ -69,7 +70,8 @@ def read_header(path):
 
 
 class GaitnddReader:
-    """Yields one foot's FSR reading per sample as a 1-channel 16-bit count.
+    """Yields one foot's FSR reading per sample as a 1-channel 16-bit count, in
+    one array reused for every sample (as a board's ADC buffer is).
 
     Invalid samples (-2048) hold the previous reading and are listed in `errors`.
     """
@@ -86,9 +88,11 @@ class GaitnddReader:
             if v != WFDB_INVALID:
                 last = v
                 break
+        buf = array("H", [0])
         for i, v in enumerate(samples):
             if v == WFDB_INVALID:
                 self.errors.append((i, "invalid sample"))
                 v = last
             last = v
-            yield [(v + 2048) << 4]
+            buf[0] = (v + 2048) << 4
+            yield buf
