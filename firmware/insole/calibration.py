@@ -4,7 +4,7 @@ Counts are 16-bit (0..65535, as `ADC.read_u16()` and CircuitPython's
 `AnalogIn.value` give them, whatever the ADC's real resolution). Each channel
 has a table of 65 forces in deci-newtons at counts 0, 1024, ..., 65536 above
 that channel's zero; between breakpoints the force is interpolated linearly
-with shifts only.
+on the Q4 reading with shifts only, rounded to the nearest dN.
 
 The zero (the count at no load) is kept in Q4 counts. A reading below it pulls
 it halfway down at once (no force is negative, so the zero sits at each
@@ -19,14 +19,16 @@ top and marks the channel `clipped`; pinned there for `stuck_s` seconds (a
 shorted FSR or a broken measuring resistor), it reads 0 N until it leaves the
 rail, so the other channels still work.
 """
+from array import array
+
 from insole.compat import const, zeros
 
 SEG_SHIFT = const(10)
-SEG_MASK = const(1023)
-SEG_HALF = const(512)       # rounds the interpolation to the nearest dN
 BREAKPOINTS = const(65)
 ZERO_FRAC = const(4)
 ZERO_SEG_SHIFT = const(14)  # ZERO_FRAC + SEG_SHIFT: Q4 counts -> table segment
+ZERO_SEG_MASK = const(16383)  # Q4 counts -> position inside the segment
+ZERO_SEG_HALF = const(8192)   # rounds the interpolation to the nearest dN
 ZERO_SHIFT = const(8)       # upward zero drift: EMA with weight 1/256 per unloaded sample
 FORCE_LIMIT_DN = const(32000)  # tables are clamped to this, which bounds every sum downstream
 RAIL_HI = const(65472)      # top 64 counts of 16 bits (the top 4 LSB of a 12-bit ADC)
@@ -75,6 +77,7 @@ class Calibration:
         self.zero_q4 = zeros("i", n)
         self.stuck_samples = stuck_s * fs_hz
         self.rail_run = zeros("i", n)
+        self.railing = False
         self.clipped = zeros("b", n)
         self.peak = zeros("i", n)
 
@@ -83,40 +86,54 @@ class Calibration:
         lut = self.lut
         slope = self.slope
         zero = self.zero_q4
-        rail = self.rail_run
         peak = self.peak
         total = 0
         base = 0
         ch = 0
         for c in counts:
-            z = zero[ch]
-            d = (c << ZERO_FRAC) - z
+            d = (c << ZERO_FRAC) - zero[ch]
             if c >= RAIL_HI:
-                self.clipped[ch] = 1
-                r = rail[ch]
-                if r < self.stuck_samples:
-                    rail[ch] = r + 1
-                    f = lut[base + BREAKPOINTS - 1]
-                    force[ch] = f
-                    total += f
-                else:
-                    force[ch] = 0
+                total += self._at_rail(ch, force)
             elif d <= 0:
                 force[ch] = 0
-                rail[ch] = 0
                 if d:
-                    zero[ch] = z + (d >> 1)
+                    zero[ch] += d >> 1
             else:
-                rail[ch] = 0
                 b = base + (d >> ZERO_SEG_SHIFT)
-                f = lut[b] + ((slope[b] * ((d >> ZERO_FRAC) & SEG_MASK) + SEG_HALF) >> SEG_SHIFT)
+                f = lut[b] + ((slope[b] * (d & ZERO_SEG_MASK) + ZERO_SEG_HALF) >> ZERO_SEG_SHIFT)
                 force[ch] = f
                 total += f
                 if f > peak[ch]:
                     peak[ch] = f
             base += BREAKPOINTS
             ch += 1
+        if self.railing:
+            self._leave_rail(counts)
         return total
+
+    def _at_rail(self, ch, force):
+        """Channel ch reads the top rail: its force (the table's top, or 0 once stuck)."""
+        self.clipped[ch] = 1
+        self.railing = True
+        r = self.rail_run[ch]
+        if r < self.stuck_samples:
+            self.rail_run[ch] = r + 1
+            f = self.lut[ch * BREAKPOINTS + BREAKPOINTS - 1]
+        else:
+            f = 0
+        force[ch] = f
+        return f
+
+    def _leave_rail(self, counts):
+        """End the rail runs of the channels that left the rail (runs only while one is on it)."""
+        railing = False
+        rail = self.rail_run
+        for ch in range(self.channels):
+            if counts[ch] < RAIL_HI:
+                rail[ch] = 0
+            elif rail[ch]:
+                railing = True
+        self.railing = railing
 
     def stuck(self, ch):
         """True while the channel is pinned at the top rail and reads 0 N."""
@@ -133,17 +150,32 @@ class Calibration:
         """Zero every channel at its current reading (guided zeroing, foot off).
 
         A channel at the top rail keeps its zero: that reading is a fault, not a zero.
+        `counts` is the ADC buffer every later sample comes in: an array of
+        16-bit items, one per channel (the viper loop reads it as such).
         """
+        if not isinstance(counts, array) or len(counts) != self.channels or len(bytes(counts)) != 2 * self.channels:
+            raise ValueError("calibration: samples must be array('H') of %d channels, got %r" % (self.channels, counts))
         for ch in range(self.channels):
             if counts[ch] < RAIL_HI:
                 self.zero_q4[ch] = counts[ch] << ZERO_FRAC
+
+
+def fastest():
+    """The quickest Calibration this runtime runs: ViperCalibration where
+    MicroPython's viper emitter is there, else the plain class (CPython,
+    CircuitPython, a port or .mpy without native code)."""
+    try:
+        from insole.calibration_viper import ViperCalibration
+        return ViperCalibration
+    except (ImportError, SyntaxError, ValueError):
+        return Calibration
 
 
 def from_config(cfg, fs_hz):
     """Calibration for a board config: explicit `tables`, or the FSR model's."""
     n = len(cfg["sensors"])
     if "tables" in cfg:
-        return Calibration(cfg["tables"], fs_hz)
+        return fastest()(cfg["tables"], fs_hz)
     fsr = cfg["fsr"]
     model = fsr.get("model")
     if model == "divider":
@@ -152,4 +184,4 @@ def from_config(cfg, fs_hz):
         t = linear_table(int(fsr["f_max_n"] * 10))
     else:
         raise ValueError("calibration: unknown fsr model %r (divider or linear)" % model)
-    return Calibration([t] * n, fs_hz)
+    return fastest()([t] * n, fs_hz)

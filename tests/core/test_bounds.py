@@ -29,15 +29,13 @@ def worst_cases():
     mm = sensormap.MAX_MM
     fs = MAX_FS_HZ
     total = n * f
-    stance = fs * gait.MAX_STANCE_S_X100 // 100 + 1
     # pronation takes every fs/50-th stance sample: the most it sees, over every rate
     taken = max((r * gait.MAX_STANCE_S_X100 // 100 + 1) // max(1, r // PRONATION_HZ) + 1
                 for r in range(10, fs + 1))
     line = isqrt(2 * (2 * mm) ** 2) + 1
-    q4 = 2 * mm * 16  # a CoP coordinate relative to the heel point, Q4 mm
     return {
         "calibration: counts in Q4": 65535 << calibration.ZERO_FRAC,
-        "calibration: slope * fraction": f * calibration.SEG_MASK + calibration.SEG_HALF,
+        "calibration: slope * fraction": f * calibration.ZERO_SEG_MASK + calibration.ZERO_SEG_HALF,
         "calibration: total of a sample": total,
         "filter: state": total << filters.FRAC,
         "filter: (x - s) * a": (total << filters.FRAC) * filters.ONE,
@@ -45,8 +43,9 @@ def worst_cases():
         "gait: samples in a day": 86400 * fs,
         "gait: cadence numerator": 1200 * fs + 86400 * fs,
         "pronation: medial-lateral sums over a stance": total * taken,
-        "pronation: CoP moment << 4": n * mm * f * 16,
-        "pronation: cross and dot products": 2 * q4 * 2 * mm,
+        "pronation: CoP moments (Q2 mm)": total * line * 4,
+        "pronation: CoP remainder, Q4": total * 4,
+        "pronation: sensor cross and dot products << 3": 2 * (2 * mm) * (2 * mm) * 8,
         "pronation: weighted distance sums": (line * 4 // 3) * (line * 16) * taken,
         "pronation: weight sum * width * 16": (line * 4 // 3) * taken * 2 * mm * 16,
         "pronation: per-mille numerator": 2000 * pronation.NORM_LIMIT,
