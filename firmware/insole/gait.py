@@ -66,7 +66,7 @@ class GaitDetector:
         self.hi = 0
         self.lo = 0
         self.stance = True      # unknown start: wait for a toe off before counting
-        self.valid = False      # does the current stance have a real heel strike?
+        self.valid = False      # a stance that began with a real heel strike (never in swing)
         self.since = 0          # samples in the current phase
         self.last_heel = -1
         self.steps = 0
@@ -76,7 +76,7 @@ class GaitDetector:
         """Take one total-force sample; return NONE, HEEL_STRIKE or TOE_OFF."""
         n = self.n
         self.n = n + 1
-        since = self.since + 1 if self.since < self.max_stride else self.since
+        since = self.since + 1
         self.since = since
         hi = self.hi
         lo = self.lo
@@ -86,21 +86,22 @@ class GaitDetector:
             hi += (f - hi) >> self.decay
         if f < lo:
             lo = f
-        elif f > lo and not (self.stance and self.valid):
+        elif f > lo and not self.valid:
             lo += ((f - lo) >> self.decay) or 1
         self.hi = hi
         self.lo = lo
-        if self.stance and since > self.max_stance:
-            self.valid = False
         r = hi - lo
         if self.stance:
+            if since > self.max_stance:
+                self.valid = False
             if f <= lo + ((r * self.off_q10) >> 10) and since >= self.min_stance:
                 self.stance = False
                 self.since = 0
                 if self.valid:
+                    self.valid = False
                     self._record_step(n - self.delay)
                     return TOE_OFF
-        elif r >= self.min_range and f > lo + ((r * self.on_q10) >> 10) and since >= self.min_swing:
+        elif f > lo + ((r * self.on_q10) >> 10) and r >= self.min_range and since >= self.min_swing:
             self.stance = True
             self.valid = True
             self.since = 0

@@ -23,8 +23,13 @@ mean of d_t is used. Samples whose total is under COP_MIN_DN (20 N) are left
 out of the path.
 
 Both are positive when the foot loads its medial side (pronation) and negative
-toward the lateral side (supination). Positions are in mm; P_t and d_t are kept
-in Q4 mm.
+toward the lateral side (supination).
+
+Arithmetic: d_t and p_t are linear in the forces, so each sensor's distance
+from the heel-toe line and its position along it are worked out once, in Q2
+mm (quarter mm), and a sample costs two weighted sums; d_t comes out in Q4
+mm, p_t and w_t in Q2. The MLI sums each channel's impulse over the stance
+and applies the sides at its end.
 """
 from array import array
 
@@ -49,23 +54,27 @@ class PronationIndex:
     """Accumulates one stance at a time; keeps the recent per-step values."""
 
     def __init__(self, smap):
-        self.channels = smap.channels
+        n = smap.channels
+        self.channels = n
         self.side = array("b", smap.side)
-        self.x = array("h", smap.x)
-        self.y = array("h", smap.y)
         hx, hy = smap.heel
         tx, ty = smap.toe
-        self.hx16 = hx << 4
-        self.hy16 = hy << 4
-        self.lx = tx - hx
-        self.ly = ty - hy
+        lx = tx - hx
+        ly = ty - hy
         length = 1
-        while length * length < self.lx * self.lx + self.ly * self.ly:
+        while length * length < lx * lx + ly * ly:
             length += 1
-        self.length = length
-        self.third16 = (length << 4) // 3
+        # each sensor across the heel-toe line (+ medial) and along it, Q2 mm, rounded
+        self.across = array("h", [0] * n)
+        self.along = array("h", [0] * n)
+        for ch in range(n):
+            dx = smap.x[ch] - hx
+            dy = smap.y[ch] - hy
+            self.across[ch] = (((dx * ly - dy * lx) << 3) + length) // (2 * length)
+            self.along[ch] = (((dx * lx + dy * ly) << 3) + length) // (2 * length)
         self.third4 = (length << 2) // 3
         self.width = smap.width_mm
+        self.impulse = array("i", [0] * n)
         self.mli = array("h", [0] * RING)
         self.cpei = array("h", [0] * RING)
         self._scratch = array("i", [0] * RING)
@@ -74,8 +83,9 @@ class PronationIndex:
 
     def begin(self):
         """Start a new stance."""
-        self.ml = 0
-        self.both = 0
+        impulse = self.impulse
+        for ch in range(self.channels):
+            impulse[ch] = 0
         self.wd = 0
         self.w = 0
         self.d_all = 0
@@ -83,35 +93,24 @@ class PronationIndex:
 
     def add(self, force, total):
         """Add one stance sample of forces (dN) and their total."""
-        if total <= 0:
-            return
-        side = self.side
-        xs = self.x
-        ys = self.y
-        ml = 0
-        both = 0
-        sx = 0
-        sy = 0
+        impulse = self.impulse
+        across = self.across
+        along = self.along
+        sd = 0
+        sp = 0
         ch = 0
         for f in force:
             if f:
-                s = side[ch]
-                if s:
-                    ml += s * f
-                    both += f
-                sx += xs[ch] * f
-                sy += ys[ch] * f
+                impulse[ch] += f
+                sd += across[ch] * f
+                sp += along[ch] * f
             ch += 1
-        self.ml += ml
-        self.both += both
         if total < COP_MIN_DN:
             return
-        px = (sx << 4) // total - self.hx16
-        py = (sy << 4) // total - self.hy16
-        d = (px * self.ly - py * self.lx) // self.length
+        d = ((sd // total) << 2) + (((sd % total) << 2) // total)  # Q4 mm
         self.d_all += d
         self.n_all += 1
-        w = ((px * self.lx + py * self.ly) // self.length - self.third16) >> 2
+        w = sp // total - self.third4
         if w > 0:
             if w > self.third4:
                 w = self.third4
@@ -121,7 +120,14 @@ class PronationIndex:
     def end(self):
         """Close the stance: store and return its MLI (per-mille)."""
         i = self.steps % RING
-        self.mli[i] = permille(self.ml, self.both)
+        ml = 0
+        both = 0
+        for ch in range(self.channels):
+            s = self.side[ch]
+            if s:
+                ml += s * self.impulse[ch]
+                both += self.impulse[ch]
+        self.mli[i] = permille(ml, both)
         if self.w:
             self.cpei[i] = permille(self.wd, self.w * self.width * 16)
         else:
