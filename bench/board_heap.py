@@ -3,50 +3,36 @@
     micropython -X heapsize=256k bench/board_heap.py BOARD_DIR FAKES_DIR STORE_DIR
 
 BOARD_DIR holds the firmware as `make deploy BOARD=esp32s3` lays it out (.mpy
-files, config.json); FAKES_DIR the fake `machine` (tests/fakes), imported
-before the baseline since a board has it built in. MINUTES of a synthetic
-walk go through the board's timer sampler into the device (insole/device.py:
-pipeline, clock, schedule, alerts, day summary) or, where it does not exist,
-the bare pipeline; the motor plays the alerts; the day rolls over into the
-flash store in STORE_DIR (edge/store.py, when it exists); alert events and
-records go to a fake radio.
+files, config.json); FAKES_DIR the fake `machine`, `bluetooth` and `aioble`
+(tests/fakes), imported before the baseline: a board has the first two built
+in, and aioble, which mip installs, is not this project's code. MINUTES of a
+synthetic walk go through the board's timer sampler into the device
+(insole/device.py: pipeline, clock, schedule, alerts, day summary); the motor
+plays the alerts; the day rolls over into the flash store in STORE_DIR
+(edge/store.py); and the BLE link (edge/ble_aioble.py serving
+insole/service.py) runs with a fake central connected, which logs in, takes
+Status, RSC and battery notifications and pulls the records.
 
-Prints JSON, in bytes above the baseline, from gc.mem_alloc() after
+The walk's counts and the phone's connection object are made before the
+baseline. Prints JSON, in bytes above the baseline, from gc.mem_alloc() after
 gc.collect(): `code`, the imported modules (bytecode loaded from .mpy lives in
 the heap; frozen into the firmware image it would not), and `peak_heap`, the
 most ever live, checked every COLLECT samples; `data` = peak_heap - code.
 """
+import asyncio
 import gc
 import json
 import sys
+import time
+from array import array
 
 BOARD_DIR, FAKES_DIR, STORE_DIR = sys.argv[1:4]
 sys.path.insert(0, FAKES_DIR)
 sys.path.insert(0, BOARD_DIR)
-import machine  # noqa: E402,F401  (the fake)
-
-gc.collect()
-heap_start = gc.mem_alloc()
-
-import asyncio  # noqa: E402
-from array import array  # noqa: E402
-
-from boards.esp32 import Board  # noqa: E402
-from edge.motor import Motor  # noqa: E402
-from insole import record  # noqa: E402
-from insole.alerts import EVENT_LEN, LIMIT_REACHED  # noqa: E402
-from insole.pipeline import Pipeline  # noqa: E402
-
-try:
-    from insole.device import Device
-except ImportError:
-    Device = None
-try:
-    from edge.store import Store
-except ImportError:
-    Store = None
-gc.collect()
-code = gc.mem_alloc() - heap_start
+import aioble  # noqa: E402  (the fakes)
+import aioble.security  # noqa: E402,F401
+import bluetooth  # noqa: E402,F401
+import machine  # noqa: E402,F401
 
 MINUTES = 3
 COLLECT = 250
@@ -57,18 +43,8 @@ PEAKS = (10, 18, 18, 33, 33, 48, 48, 56)  # heel, rearfoot, midfoot, forefoot, t
 MEDIAL = (2, 4, 6)
 PLAN = {"preset": "custom", "start_s": 60, "step_s": 60, "cap_s": 120}  # alerts within the run
 DAY_S = 86400
-
-
-class Radio:
-    """Stands in for the BLE link: counts the notifications it would send."""
-
-    def __init__(self):
-        self.sent = 0
-        self.bytes = 0
-
-    def notify(self, data):
-        self.sent += 1
-        self.bytes += len(data)
+KEY = bytes(range(32))
+DEVICE_ID = b"INS-BENCH"
 
 
 def walk():
@@ -84,37 +60,90 @@ def walk():
     return rows
 
 
+# the walk's counts and the phone's side of the link are the world, not the firmware: before the baseline
+ROWS = walk()
+PHONE = aioble.FakeConnection()
+gc.collect()
+heap_start = gc.mem_alloc()
+
+from boards.esp32 import Board  # noqa: E402
+from edge.ble_aioble import Link  # noqa: E402
+from edge.clock import random_bytes  # noqa: E402
+from edge.motor import Motor  # noqa: E402
+from edge.store import Store  # noqa: E402
+from insole import auth, protocol  # noqa: E402
+from insole.device import Device  # noqa: E402
+from insole.service import InsoleService  # noqa: E402
+
+gc.collect()
+code = gc.mem_alloc() - heap_start
+
+class Central:
+    """A phone on the fake aioble link: logs in, subscribes, pulls the records.
+
+    What it receives is counted, then dropped (a phone's memory is not the insole's).
+    """
+
+    def __init__(self, link):
+        self.link = link
+        self.conn = PHONE
+        self.received = 0
+        self.records = 0
+        self.conn.on_notify = self._notified
+
+    def _notified(self, uuid, data):
+        self.received += 1
+        if uuid == self.link.chars["records"].uuid.value:
+            self.records += 1
+        del self.conn.notified[:]
+
+    async def command(self, *args):
+        conn = self.conn
+        del conn.indicated[:]
+        conn.write(self.link.chars["control"], protocol.encode_command(*args))
+        while not conn.indicated:
+            await asyncio.sleep(0)
+        return protocol.decode_response(conn.indicated.pop())
+
+    async def run(self):
+        aioble.connect(self.conn)
+        _, code, nonce = await self.command(protocol.AUTH_START)
+        assert code == protocol.OK
+        mine = b"\x07" * 16
+        _, code, _ = await self.command(protocol.AUTH_PROOF, mine, auth.client_proof(KEY, nonce, mine, DEVICE_ID))
+        assert code == protocol.OK
+        for name in ("status", "alerts", "records", "rsc_measurement", "battery_level"):
+            self.conn.subscribed.add(self.link.chars[name].handle)
+        while True:
+            await self.command(protocol.REQUEST_RECORDS, 0)
+            await asyncio.sleep(0.05)
+
+
 async def main():
     with open(BOARD_DIR + "/config.json") as f:
         cfg = json.load(f)
     board = Board(cfg)
-    radio = Radio()
 
     async def no_wait(ms):
         await asyncio.sleep(0)
 
     motor = Motor(board.motor_pwm, sleep=no_wait)
-    player = asyncio.create_task(motor.run())
-    store = None
-    if Store:
-        store = Store(STORE_DIR)
-        store.recover()
-    if Device:
-        device = Device(cfg, plan=PLAN, buzz=motor.play, checkpoint_s=60)
-        device.clock.second = DAY_S - 120  # the day closes into the store during the run
-        feed = device.sample
-        pipe = device.pipeline
-    else:
-        device = None
-        pipe = Pipeline(cfg)
-        feed = pipe.feed
-    rows = walk()
-    event = array("i", bytes(4 * EVENT_LEN))
+    store = Store(STORE_DIR)
+    store.recover()
+    device = Device(cfg, plan=PLAN, buzz=motor.play, checkpoint_s=60)
+    device.clock.second = DAY_S - 120  # the day closes into the store during the run
+    service = InsoleService(device, store, KEY, DEVICE_ID, random_bytes, time.ticks_ms,
+                            battery_pct=lambda: board.battery_mv() // 42)
+    link = Link(service, "Insole", secrets=STORE_DIR + "/ble_secrets.json", status_s=0.01, rsc_s=0.01,
+                battery_s=0.05, alert_s=0.01, pair_after_s=0.01)
+    link.register()
+    central = Central(link)
+    tasks = [asyncio.create_task(t) for t in (motor.run(), link.run(), central.run())]
+    rows = ROWS
     sampler = board.sampler
     adcs = sampler.inputs
     sampler.start()
     fs = cfg["fs_hz"]
-    sent_seq = 0
     peak = 0
     n = 0
     while n < MINUTES * 60 * fs:
@@ -123,30 +152,22 @@ async def main():
             adcs[ch].level = rows[base + ch]
         sampler.timer.fire()
         while sampler.ready():
-            feed(sampler.take())
+            device.sample(sampler.take())
+            if device.due:
+                device.service(store)
         n += 1
-        if n % fs == 0:  # once a second: the main loop's chores
+        if n % 10 == 0:  # the sampling task idles between drains: the motor and BLE tasks run
             board.feed_watchdog()
-            radio.notify(b"%d" % board.battery_mv())
-            if device:
-                if device.due:
-                    device.service(store)
-                while device.alerts.pop(event):
-                    radio.notify(event)
-            elif n % (30 * fs) == 0:
-                motor.play(LIMIT_REACHED)
-            if store:
-                for fields in store.records_after(sent_seq):
-                    radio.notify(record.encode(fields))
-                    sent_seq = fields["seq"]
             await asyncio.sleep(0)
         if n % COLLECT == 0:
             gc.collect()
             peak = max(peak, gc.mem_alloc() - heap_start)
-    player.cancel()
-    return {"code": code, "data": peak - code, "peak_heap": peak, "samples": n, "steps_today": pipe.gait.steps,
-            "dropped": sampler.dropped, "buzzes": len(board.motor_pwm.duties), "radio": radio.sent,
-            "device": bool(Device), "store": bool(Store), "records": sent_seq}
+    for t in tasks:
+        t.cancel()
+    return {"code": code, "data": peak - code, "peak_heap": peak, "samples": n,
+            "steps_today": device.pipeline.gait.steps, "dropped": sampler.dropped,
+            "buzzes": len(board.motor_pwm.duties), "ble_notifications": central.received,
+            "records_pulled": central.records, "records_stored": store.open_seq - 1}
 
 
 print(json.dumps(asyncio.run(main())))
