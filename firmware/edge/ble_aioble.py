@@ -211,14 +211,8 @@ class Link:
         while connection.is_connected():
             await self.records_due.wait()
             self.records_due.clear()
-            while self.service.streaming():
-                if not self.allowed(gatt.RECORDS, connection):
-                    self.service.stop_records()  # the session ended mid-stream: ask again after AUTH
-                    break
-                data = self.service.next_record()
-                if data is None or not await self._notify(records, connection, data):
-                    break
-                await asyncio.sleep(0)
+            await self.service.send_records(lambda data: self._notify(records, connection, data),
+                                            lambda: self.allowed(gatt.RECORDS, connection))
 
     async def _alerts(self, connection):
         alerts = self.chars["alerts"]

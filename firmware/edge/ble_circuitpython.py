@@ -287,17 +287,8 @@ class Link:
         while connection.connected:
             await self.records_due.wait()
             self.records_due.clear()
-            while self.service.streaming():
-                if not self.allowed(gatt.RECORDS, connection):
-                    self.service.stop_records()  # the session ended mid-stream: ask again after AUTH
-                    break
-                data = self.service.next_record()
-                if data is None:
-                    break
-                if not await self._send(connection, "records", data, self.indicate_s):
-                    self.service.stop_records()  # the host resumes after the last record it got
-                    break
-                await asyncio.sleep(0)
+            await self.service.send_records(lambda data: self._send(connection, "records", data, self.indicate_s),
+                                            lambda: self.allowed(gatt.RECORDS, connection))
 
     async def _alerts(self, connection):
         while connection.connected:

@@ -25,6 +25,7 @@ Time: `clock_ms()` is a monotonic count of milliseconds that never wraps (the
 binding folds time.ticks_ms into one); the session's timeouts run on it, never
 on the wall clock that SET_TIME moves.
 """
+import asyncio
 import json
 
 from insole import gatt, protocol, record
@@ -195,6 +196,23 @@ class InsoleService:
         """Drop the rest of the record stream (the link may no longer get it)."""
         self._stream = None
 
+    async def send_records(self, send, allowed):
+        """Send the stream REQUEST_RECORDS started, one record at a time, for either
+        BLE binding: `await send(data)` is False once the link cannot take it (the
+        host resumes after the last record it got); `allowed()` is False once the
+        session ended (the host asks again after AUTH). Both drop the stream."""
+        while self.streaming():
+            if not allowed():
+                self.stop_records()
+                return
+            data = self.next_record()
+            if data is None:
+                return
+            if not await send(data):
+                self.stop_records()
+                return
+            await asyncio.sleep(0)  # the sampling task runs between records
+
     # -- the `device` of commands.Handler
 
     def set_time(self, unix_s, tz_min):
@@ -238,9 +256,7 @@ class InsoleService:
         (their numbering goes on, so a host's pull stays consistent) and the saved plan."""
         self._stream = None
         self.device.factory_reset()
-        store = self.store
-        while store._drop_oldest():  # the Store's own removal of a segment, oldest first
-            pass
+        self.store.drop_records()
         self._save_plan(None)
 
     def _save_plan(self, plan):

@@ -199,20 +199,14 @@ class InsolePeripheral:
                 await self._stream(connection)
 
     async def _stream(self, connection) -> None:
-        service = self.service
-        while service.streaming():
-            if not self.allowed(gatt.RECORDS, connection):
-                service.stop_records()
-                return
-            data = service.next_record()
-            if data is None:
-                return
+        async def send(data: bytes) -> bool:
             await self._notify("records", connection, data)
             self.streamed += 1
             if self.pace and self.streamed % self.pace[0] == 0:
                 await asyncio.sleep(self.pace[1])  # the next connection event
-            else:
-                await asyncio.sleep(0)
+            return True
+
+        await self.service.send_records(send, lambda: self.allowed(gatt.RECORDS, connection))
 
     async def _alerts(self, connection) -> None:
         while True:
