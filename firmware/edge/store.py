@@ -293,6 +293,12 @@ class Store:
             self._tail_count += 1
             self._used += SIZE
 
+    def drop_records(self):
+        """Remove every stored record (a factory reset); the numbering goes on, so the
+        next record's seq stays above every one a host has pulled."""
+        while self._drop_oldest():
+            pass
+
     def _drop_oldest(self):
         """Remove the oldest segment; False if the log is empty."""
         if not self._segments:

@@ -232,6 +232,18 @@ def test_budget_drops_oldest_segments(path):
 
 
 @with_dir
+def test_dropping_every_record_keeps_the_numbering_across_a_restart(path):
+    store, _ = opened(path, segment_records=2)
+    close_days(store, 5)
+    store.drop_records()
+    assert seqs(store) == [] and store.dropped == 5
+    store, _ = opened(path, segment_records=2)
+    assert seqs(store) == [] and store.open_seq == 6
+    close_days(store, 1)
+    assert seqs(store) == [6] and store.dropped == 5
+
+
+@with_dir
 def test_full_flash_drops_oldest_and_retries(path):
     fs = FullFs(path, 1000)
     store, _ = opened(path, fs, segment_records=4)
