@@ -1,6 +1,6 @@
 """Heap of the whole firmware on an ESP32 board, for bench/boards.py.
 
-    micropython -X heapsize=256k bench/board_heap.py BOARD_DIR FAKES_DIR STORE_DIR
+    micropython -X heapsize=256k bench/board_heap.py BOARD_DIR FAKES_DIR STORE_DIR [ROMFS_IMAGE]
 
 BOARD_DIR holds the firmware as `make deploy BOARD=esp32s3` lays it out (.mpy
 files, config.json); FAKES_DIR the fake `machine`, `bluetooth` and `aioble`
@@ -13,8 +13,11 @@ plays the alerts; the day rolls over into the flash store in STORE_DIR
 insole/service.py) runs with a fake central connected, which logs in, takes
 Status, RSC and battery notifications and pulls the records.
 
-The walk's counts and the phone's connection object are made before the
-baseline. Prints JSON, in bytes above the baseline, from gc.mem_alloc() after
+With ROMFS_IMAGE (the same files built by `mpremote romfs build`), the
+firmware is imported from that image mounted as a VfsRom, as from a board's
+ROMFS partition: the bytecode is used in place instead of copied into the
+heap. The image, which a board keeps in flash, the walk's counts and the
+phone's connection object are made before the baseline. Prints JSON, in bytes above the baseline, from gc.mem_alloc() after
 gc.collect(): `code`, the imported modules (bytecode loaded from .mpy lives in
 the heap; frozen into the firmware image it would not), and `peak_heap`, the
 most ever live, checked every COLLECT samples; `data` = peak_heap - code.
@@ -28,6 +31,12 @@ from array import array
 
 BOARD_DIR, FAKES_DIR, STORE_DIR = sys.argv[1:4]
 sys.path.insert(0, FAKES_DIR)
+if len(sys.argv) > 4:
+    import vfs
+    with open(sys.argv[4], "rb") as f:
+        IMAGE = f.read()
+    vfs.mount(vfs.VfsRom(IMAGE), "/rom")
+    BOARD_DIR = "/rom"
 sys.path.insert(0, BOARD_DIR)
 import aioble  # noqa: E402  (the fakes)
 import aioble.security  # noqa: E402,F401

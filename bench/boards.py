@@ -6,7 +6,8 @@
   motor, BLE link over a fake aioble), run by bench/board_heap.py under the
   micropython unix port (64-bit, so objects are larger than on the board): the
   data it keeps live at its peak, and the code, which .mpy files loaded from
-  flash put in the heap too (frozen into the image or on a ROMFS, they would not).
+  flash put in the heap too (frozen into the image, they would not); and the
+  same from a ROMFS image, whose bytecode is used in place.
 """
 import json
 import subprocess
@@ -35,17 +36,23 @@ def mpy_bytes(board):
         return sum((Path(tmp) / f).stat().st_size for f in files if f.endswith(".mpy"))
 
 
-def board_heap():
-    """bench/board_heap.py's JSON for the firmware as deployed on HEAP_BOARD."""
+def board_heap(romfs=False):
+    """bench/board_heap.py's JSON for the firmware as deployed on HEAP_BOARD; with
+    romfs, imported from a ROMFS image of the same files (mpremote romfs build)."""
     with tempfile.TemporaryDirectory() as tmp:
         board_dir = Path(tmp) / "board"
         store_dir = Path(tmp) / "store"
         board_dir.mkdir()
         store_dir.mkdir()
         deploy.build(deploy.board_config(HEAP_BOARD), board_dir)
+        image = []
+        if romfs:
+            image = [str(Path(tmp) / "board.romfs")]
+            subprocess.run([deploy.tool("mpremote"), "romfs", "--no-mpy", "-o", image[0], "build", str(board_dir)],
+                           capture_output=True, text=True, check=True)
         out = subprocess.run([deploy.tool("micropython"), "-X", f"heapsize={HEAP_SIZE}",
                               str(ROOT / "bench" / "board_heap.py"), str(board_dir), str(ROOT / "tests" / "fakes"),
-                              str(store_dir)], capture_output=True, text=True, check=True)
+                              str(store_dir)] + image, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
@@ -58,3 +65,6 @@ def main():
           f"{h['peak_heap'] / 1024:.1f} KB; {h['samples']} samples through the timer sampler, device, store, motor, "
           f"BLE link with a fake central ({h['ble_notifications']} notifications, the day's record among "
           f"them) (micropython unix port, 64-bit)")
+    rom = board_heap(romfs=True)
+    print(f"  from a ROMFS image:   {rom['data'] / 1024:.1f} KB data + {rom['code'] / 1024:.1f} KB code = "
+          f"{rom['peak_heap'] / 1024:.1f} KB (bytecode used in place; function and module objects still in the heap)")
