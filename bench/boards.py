@@ -68,3 +68,7 @@ def main():
     rom = board_heap(romfs=True)
     print(f"  from a ROMFS image:   {rom['data'] / 1024:.1f} KB data + {rom['code'] / 1024:.1f} KB code = "
           f"{rom['peak_heap'] / 1024:.1f} KB (bytecode used in place; function and module objects still in the heap)")
+
+
+if __name__ == "__main__":
+    main()
