@@ -122,13 +122,7 @@ class StdioLink:
             service.on_disconnect()
         elif op == "W":
             self.send("I", hexlify(service.control_write(unhexlify(args[0]), self.secure)).decode())
-            while service.streaming():
-                if not service.allowed(gatt.RECORDS, self.secure):
-                    service.stop_records()
-                    break
-                data = service.next_record()
-                if data is None:
-                    break
+            for data in service.pending_records(lambda: service.allowed(gatt.RECORDS, self.secure)):
                 self.send("N", "records", hexlify(data).decode())
         elif op == "R":
             c = CHARACTERISTICS[args[0]]

@@ -1,7 +1,7 @@
 """The insole's side of the BLE link, without a radio: what every binding calls.
 
-The aioble binding (edge/ble_aioble.py), the Bumble test peripheral and the
-stdio link of the virtual insole (link_stdio.py) all serve the GATT table of
+The aioble and CircuitPython bindings (edge/), the Bumble test peripheral and
+the stdio link of the virtual insole (link_stdio.py) all serve the GATT table of
 gatt.py through one `InsoleService`, so they answer with the same bytes:
 
     on_connect()                   a central connected (one at a time)
@@ -11,7 +11,8 @@ gatt.py through one `InsoleService`, so they answer with the same bytes:
     read(characteristic)           the value of a readable characteristic
     status_bytes(), rsc_bytes(), battery_bytes()   the values to notify
     next_alert()                   the oldest queued alert event's bytes, or None
-    next_record()                  the next record of the stream, or None
+    pending_records(allowed)       the records of the stream, one at a time
+    send_records(send, allowed)    the same through an asyncio link's notify
     stop_records()                 drop the rest of the stream (the session ended)
 
 `secure` is the binding's word that the link is encrypted with a bonded LE
@@ -196,11 +197,10 @@ class InsoleService:
         """Drop the rest of the record stream (the link may no longer get it)."""
         self._stream = None
 
-    async def send_records(self, send, allowed):
-        """Send the stream REQUEST_RECORDS started, one record at a time, for either
-        BLE binding: `await send(data)` is False once the link cannot take it (the
-        host resumes after the last record it got); `allowed()` is False once the
-        session ended (the host asks again after AUTH). Both drop the stream."""
+    def pending_records(self, allowed):
+        """The records of the stream REQUEST_RECORDS started, one at a time, while
+        `allowed()` holds; once the session ends the rest is dropped (the host asks
+        again after AUTH)."""
         while self.streaming():
             if not allowed():
                 self.stop_records()
@@ -208,10 +208,17 @@ class InsoleService:
             data = self.next_record()
             if data is None:
                 return
+            yield data
+
+    async def send_records(self, send, allowed):
+        """pending_records for an asyncio link: `await send(data)` is False once the
+        link cannot take it, which drops the stream (the host resumes after the last
+        record it got); the sampling task runs between records."""
+        for data in self.pending_records(allowed):
             if not await send(data):
                 self.stop_records()
                 return
-            await asyncio.sleep(0)  # the sampling task runs between records
+            await asyncio.sleep(0)
 
     # -- the `device` of commands.Handler
 
