@@ -17,7 +17,9 @@ With ROMFS_IMAGE (the same files built by `mpremote romfs build`), the
 firmware is imported from that image mounted as a VfsRom, as from a board's
 ROMFS partition: the bytecode is used in place instead of copied into the
 heap. The image, which a board keeps in flash, the walk's counts and the
-phone's connection object are made before the baseline. Prints JSON, in bytes above the baseline, from gc.mem_alloc() after
+phone's connection object are made before the baseline. The ESP32-S3's calibration_viper.mpy is native xtensawin code, which the unix
+port refuses, so this run uses the plain calibration class (the viper one
+adds about 1 KB). Prints JSON, in bytes above the baseline, from gc.mem_alloc() after
 gc.collect(): `code`, the imported modules (bytecode loaded from .mpy lives in
 the heap; frozen into the firmware image it would not), and `peak_heap`, the
 most ever live, checked every COLLECT samples; `data` = peak_heap - code.

@@ -82,7 +82,7 @@ class Calibration:
         self.peak = zeros("i", n)
 
     def to_force(self, counts, force):
-        """Fill `force` (dN) from `counts`; return their sum."""
+        """Fill `force` (dN; an array('i') of `channels`) from `counts`; return their sum."""
         lut = self.lut
         slope = self.slope
         zero = self.zero_q4
@@ -154,7 +154,8 @@ class Calibration:
         16-bit items, one per channel (the viper loop reads it as such).
         """
         if not isinstance(counts, array) or len(counts) != self.channels or len(bytes(counts)) != 2 * self.channels:
-            raise ValueError("calibration: samples must be array('H') of %d channels, got %r" % (self.channels, counts))
+            raise ValueError("calibration: samples must be a 16-bit array('H') of %d channels, got %r"
+                             % (self.channels, counts))
         for ch in range(self.channels):
             if counts[ch] < RAIL_HI:
                 self.zero_q4[ch] = counts[ch] << ZERO_FRAC
@@ -163,7 +164,8 @@ class Calibration:
 def fastest():
     """The quickest Calibration this runtime runs: ViperCalibration where
     MicroPython's viper emitter is there, else the plain class (CPython,
-    CircuitPython, a port or .mpy without native code)."""
+    CircuitPython, a port or .mpy without native code). The per-sample
+    results are the same; only the speed tells them apart."""
     try:
         from insole.calibration_viper import ViperCalibration
         return ViperCalibration
