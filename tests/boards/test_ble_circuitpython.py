@@ -88,6 +88,20 @@ def central(paired=True, pairable=True):
     return conn, codes
 
 
+async def serving(link):
+    """Run the link until it advertises; its task."""
+    task = asyncio.create_task(link.run())
+    await until(lambda: adverts())
+    return task
+
+
+async def connected(link, **kwargs):
+    """A central() the link has taken as its connection: (connection, CCCD write results)."""
+    conn, codes = central(**kwargs)
+    await until(lambda: link.connection is conn)
+    return conn, codes
+
+
 async def command(conn, data):
     """The central writes a command; the decoded indication that answers it."""
     n = len(conn.indicated)
@@ -153,8 +167,7 @@ def test_advertises_appearance_and_the_insole_service_and_again_after_a_link_los
     link, dev, store, service = insole()
 
     async def main():
-        task = asyncio.create_task(link.run())
-        await until(lambda: adverts())
+        task = await serving(link)
         conn, _ = central()
         await until(lambda: service.connected)
         await settle()
@@ -181,11 +194,9 @@ def test_a_session_commands_indications_records_alerts_status(insole):
     link, dev, store, service = insole(days=40)
 
     async def main():
-        task = asyncio.create_task(link.run())
-        await until(lambda: adverts())
-        conn, codes = central()
+        task = await serving(link)
+        conn, codes = await connected(link)
         assert codes == [0] * 6
-        await until(lambda: link.connection is conn)
         (_, code, proof), nonce, cn = await log_in(conn)
         assert code == p.OK and proof == auth.device_proof(KEY, nonce, cn, DEVICE_ID)
         assert (await command(conn, p.encode_command(p.SET_TIME, 1750000000, 60)))[1] == p.OK
@@ -240,8 +251,7 @@ def test_an_unpaired_link_gets_nothing_from_the_insole_service(insole):
     before = (dev.schedule.to_ints(), dict(dev.plan), dev.clock.unset, store.open_seq)
 
     async def main():
-        task = asyncio.create_task(link.run())
-        await until(lambda: adverts())
+        task = await serving(link)
         # unencrypted and refusing to pair: the stack refuses the insole service before the binding sees it
         plain, codes = central(paired=False, pairable=False)
         assert codes[:4] == [adafruit_ble.ATT_INSUFFICIENT_AUTHENTICATION] * 4  # control, records, status, alerts
@@ -255,9 +265,8 @@ def test_an_unpaired_link_gets_nothing_from_the_insole_service(insole):
         plain.drop()
         await until(lambda: len(adverts()) == 2)
         # paired, no session: commands refused, nothing notified, Status empty
-        bonded, codes = central()
+        bonded, codes = await connected(link)
         assert codes == [0] * 6
-        await until(lambda: link.connection is bonded)
         assert (await command(bonded, p.encode_command(p.REQUEST_RECORDS, 0)))[1] == p.NOT_AUTHENTICATED
         (_, code, _), _, _ = await log_in(bonded, key=b"\x01" * 32)
         assert code == p.AUTH_FAILED
@@ -294,10 +303,8 @@ def test_a_pull_cut_by_a_link_loss_resumes_after_the_last_seq(insole):
     link, dev, store, service = insole(days=60)
 
     async def main():
-        task = asyncio.create_task(link.run())
-        await until(lambda: adverts())
-        first, _ = central()
-        await until(lambda: link.connection is first)
+        task = await serving(link)
+        first, _ = await connected(link)
         await log_in(first)
 
         def cut(u, data):
@@ -310,8 +317,7 @@ def test_a_pull_cut_by_a_link_loss_resumes_after_the_last_seq(insole):
         assert got == list(range(1, 26)) and not service.streaming()
         await until(lambda: len(adverts()) == 2)  # back to advertising
         assert ch(gatt.RECORDS).value == b""  # the last record does not stay in the table
-        second, _ = central()
-        await until(lambda: link.connection is second)
+        second, _ = await connected(link)
         assert (await command(second, p.encode_command(p.REQUEST_RECORDS, got[-1])))[1] == p.NOT_AUTHENTICATED
         await log_in(second)
         assert (await command(second, p.encode_command(p.REQUEST_RECORDS, got[-1])))[2] == 35
@@ -328,10 +334,8 @@ def test_a_session_that_ends_mid_stream_stops_the_records(insole):
     link, dev, store, service = insole(days=30)
 
     async def main():
-        task = asyncio.create_task(link.run())
-        await until(lambda: adverts())
-        conn, _ = central()
-        await until(lambda: link.connection is conn)
+        task = await serving(link)
+        conn, _ = await connected(link)
         await log_in(conn)
 
         def expire(u, data):
@@ -354,10 +358,8 @@ def test_a_second_link_is_dropped_and_gets_nothing(insole):
     link, dev, store, service = insole(days=3)
 
     async def main():
-        task = asyncio.create_task(link.run())
-        await until(lambda: adverts())
-        owner, _ = central()
-        await until(lambda: link.connection is owner)
+        task = await serving(link)
+        owner, _ = await connected(link)
         stray = adafruit_ble.FakeConnection()
         adafruit_ble.connect(stray, stray=True)
         stray.subscribe(ch(gatt.RECORDS))
