@@ -62,7 +62,7 @@ def run(scenario, store_dir):
         gc.collect()
         second = 0
         for counts in samples:
-            if dev.sub == 0 and second in actions:
+            if dev.at_second() and second in actions:
                 what, arg = actions[second]
                 if what == "pain":
                     today["pain"].append([second, arg, dev.report_pain(arg), dev.schedule.limit_s()])
@@ -71,7 +71,7 @@ def run(scenario, store_dir):
                 else:
                     dev.alerts.snooze(second)
             dev.sample(counts)
-            if dev.sub == 0:
+            if dev.at_second():
                 second += 1
                 while dev.alerts.pop(event):
                     today["alerts"].append(list(event))

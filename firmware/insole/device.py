@@ -40,7 +40,6 @@ class Device:
         self.summary = record.DaySummary()
         self.buzz = buzz
         self.checkpoint_s = checkpoint_s
-        self.sub = 0
         self.since_checkpoint = 0
         self.seq = 1
         self.due = 0
@@ -52,11 +51,13 @@ class Device:
         if event == TOE_OFF and pipe.pronation:
             i = (pipe.pronation.steps - 1) % RING
             self.summary.add_step(pipe.pronation.mli[i], pipe.pronation.cpei[i])
-        self.sub += 1
-        if self.sub == pipe.fs:
-            self.sub = 0
+        if not pipe.wear.sub:  # the wear timer just closed a second: the same clock for both
             self._second()
         return event
+
+    def at_second(self):
+        """True between two samples at a whole second (before the first one too)."""
+        return not self.pipeline.wear.sub
 
     def on_foot(self):
         """Loaded within the last ON_FOOT_S seconds."""

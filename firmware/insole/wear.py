@@ -28,7 +28,7 @@ class WearTimer:
         self.gap_s = 0
         self.worn_today = False
         self.loaded = False
-        self.sub = 0
+        self.sub = 0  # samples into the current second; Device ticks its clock when it wraps
 
     def update(self, total):
         """Take one total-force sample (dN)."""
