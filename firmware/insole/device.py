@@ -14,7 +14,6 @@ from insole.alerts import ADVISORY, EVENT_LEN, PAIN_ROLLBACK, AlertEngine
 from insole.clock import Clock
 from insole.gait import RING, TOE_OFF
 from insole.pipeline import Pipeline
-from insole.health import NO_SIGNAL, STUCK_HIGH
 from insole.schedule import ADVISED, ROLLED_BACK, Schedule
 
 ON_FOOT_S = 60
@@ -176,6 +175,6 @@ class Device:
         """True while a channel is stuck high or without signal."""
         health = self.pipeline.health
         for ch in range(health.channels):
-            if health.status(ch) in (STUCK_HIGH, NO_SIGNAL):
+            if health.faulty(ch):
                 return True
         return False

@@ -56,6 +56,10 @@ class ChannelHealth:
             if clipped[ch] and self.clip_steps[ch] < self.steps:
                 self.clip_steps[ch] += 1
 
+    def faulty(self, ch):
+        """True while the channel gives no usable force: stuck high or without signal."""
+        return self.status(ch) in (STUCK_HIGH, NO_SIGNAL)
+
     def status(self, ch):
         """ok, stuck_high, no_signal or clipping."""
         if self.calibration.stuck(ch):

@@ -34,8 +34,6 @@ allocating per step.
 import struct
 from array import array
 
-from insole.health import NO_SIGNAL, STUCK_HIGH
-
 VERSION = 1
 
 CLOCK_UNSET = 0x01
@@ -228,7 +226,7 @@ class DaySummary:
         if health is not None:
             for ch in range(min(health.channels, CHANNELS)):
                 peaks[ch] = _saturate(health.peak_avg[ch], 0xFFFF)
-                if health.status(ch) in (STUCK_HIGH, NO_SIGNAL):
+                if health.faulty(ch):
                     flagged |= 1 << ch
         return {
             "version": VERSION, "flags": flags, "seq": seq, "day": day,

@@ -4,7 +4,7 @@ import struct
 from support import SkipTest
 
 from insole import record
-from insole.health import NO_SIGNAL, OK, STUCK_HIGH
+from insole.health import NO_SIGNAL, OK, STUCK_HIGH, ChannelHealth
 from insole.record import PARTIAL, SIZE, DaySummary, RecordError, decode, encode
 
 
@@ -150,6 +150,8 @@ class FakeHealth:
 
     def status(self, ch):
         return self.statuses[ch]
+
+    faulty = ChannelHealth.faulty  # the real rule, on these statuses
 
 
 def test_day_summary_saturates():
