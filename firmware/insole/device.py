@@ -169,7 +169,7 @@ class Device:
 
     def mli_today(self):
         """Today's median medial-lateral index so far, per-mille (0 before the first step)."""
-        return self.summary.close(self.seq, self.clock.day, 0)["mli_median"]
+        return self.summary.mli_median()
 
     def sensor_fault(self):
         """True while a channel is stuck high or without signal."""

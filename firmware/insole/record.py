@@ -218,6 +218,10 @@ class DaySummary:
         self.mli_hist[_bin(mli)] += 1
         self.cpei_hist[_bin(cpei)] += 1
 
+    def mli_median(self):
+        """The day's median medial-lateral index so far, per-mille (0 before the first step)."""
+        return _median(self.mli_hist, self.steps)
+
     def close(self, seq, day, wear_s, limit_s=0, alerts=0, cadence_x10=0, pain=0, flags=0, health=None):
         """The day's record fields; `health` (a ChannelHealth) gives each channel's
         stance-peak average (its EMA at this moment) and the flagged channels."""
@@ -232,7 +236,7 @@ class DaySummary:
             "version": VERSION, "flags": flags, "seq": seq, "day": day,
             "wear_s": wear_s, "limit_s": limit_s,
             "steps": _saturate(self.steps, 0xFFFFFFFF), "cadence_x10": cadence_x10,
-            "mli_median": _median(self.mli_hist, self.steps),
+            "mli_median": self.mli_median(),
             "cpei_median": _median(self.cpei_hist, self.steps),
             "supinated": _saturate(self.supinated, 0xFFFF),
             "neutral": _saturate(self.neutral, 0xFFFF),
