@@ -35,7 +35,7 @@ MPREMOTE ?= mpremote
 .PHONY: deploy repl selftest logs
 
 deploy: $(STAMP)
-	$(PY) tools/deploy.py $(BOARD) $(PORT)
+	$(PY) tools/deploy.py $(BOARD) $(PORT) $(if $(NEW_KEY),--new-key)
 
 repl:
 	$(MPREMOTE) connect $(PORT) repl

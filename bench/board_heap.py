@@ -53,7 +53,7 @@ REST = 2000     # counts with the foot in the air
 PEAKS = (10, 18, 18, 33, 33, 48, 48, 56)  # heel, rearfoot, midfoot, forefoot, toes: stance sample of each peak
 MEDIAL = (2, 4, 6)
 PLAN = {"preset": "custom", "start_s": 60, "step_s": 60, "cap_s": 120}  # alerts within the run
-DAY_S = 86400
+MIDNIGHT = 1795132800  # 2026-11-20 00:00 UTC
 KEY = bytes(range(32))
 DEVICE_ID = b"INS-BENCH"
 
@@ -140,9 +140,10 @@ async def main():
 
     motor = Motor(board.motor_pwm, sleep=no_wait)
     store = Store(STORE_DIR)
-    store.recover()
-    device = Device(cfg, plan=PLAN, buzz=motor.play, checkpoint_s=60)
-    device.clock.second = DAY_S - 120  # the day closes into the store during the run
+    cfg["checkpoint_s"] = 60
+    device = Device(cfg, plan=PLAN, buzz=motor.play)
+    device.restore(store)
+    device.set_time(MIDNIGHT - 120, 0)  # the day closes into the store during the run
     service = InsoleService(device, store, KEY, DEVICE_ID, random_bytes, time.ticks_ms,
                             battery_pct=lambda: board.battery_mv() // 42)
     link = Link(service, "Insole", secrets=STORE_DIR + "/ble_secrets.json", status_s=0.01, rsc_s=0.01,

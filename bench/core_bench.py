@@ -31,7 +31,7 @@ RUNS = 5  # each figure is the best of RUNS, as timeit does: the least disturbed
 
 
 def setup():
-    with open(FIRMWARE + "/config/default.json") as f:
+    with open(FIRMWARE + "/config/sim.json") as f:
         cfg = json.load(f)
     return Pipeline(cfg)
 

@@ -84,7 +84,7 @@ def day_replay(walk: Path) -> None:
         json.dump(DAY, plan)
         plan.flush()
         t0 = time.perf_counter()
-        result = json.loads(virtual.run_firmware("replay.py", [str(walk), "--foot", "L", "--day", plan.name],
+        result = json.loads(virtual.run_firmware("replay", [str(walk), "--foot", "L", "--day", plan.name],
                                                  heap="16M"))
         elapsed = time.perf_counter() - t0
     print(f"16 h day replay:       {seconds / 3600:.0f} h in {elapsed:.1f} s = {seconds / elapsed:.0f}x real time "
@@ -98,7 +98,7 @@ def records() -> None:
     from insole import record
     from insole.device import Device
 
-    dev = Device(json.loads((ROOT / "firmware" / "config" / "default.json").read_text()))
+    dev = Device(json.loads((ROOT / "firmware" / "config" / "sim.json").read_text()))
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(tmp, budget_bytes=64 * 1024)
         store.recover()

@@ -1,74 +1,78 @@
-"""The insole on a board: sampling, the coach, the motor, the store and the BLE link.
+"""The insole on a board: sampling, the coach, the motor, the store and the link.
 
-Boot: read config.json (written by `make deploy`: the board's pins, sensor map
-and the per-device key, which never travels over the air), build the Board,
-recover the store (a power cut loses at most the minutes since the last
-checkpoint), continue the open day from its checkpoint, then run as asyncio
-tasks: the sampling loop (the board's ring of preallocated samples drained
-into Device.sample; the day's checkpoint and close served between samples),
-the motor, and the BLE link where the port has one (aioble on ESP32,
-adafruit_ble on CircuitPython).
+Boot: read config.json (written by `make deploy`: the board's pins, sensor map,
+and the per-device id and key, which never travel over the air), build the
+Board, and bring the Device back from the store (Device.restore: the open
+day, the plan and its position, the pain hold, the advisory, the clock,
+today's alerts, the zeros, the numbering). Then run as asyncio tasks: the
+sampling loop (the board's ring of preallocated samples drained into the
+Device; its checkpoint and day close served between samples; one sample a
+second while the insole is off the foot), the motor, and the link the config
+names: "aioble" (ESP32), "circuitpython" (nRF52840) or "stdio" (the virtual
+insole on the unix port).
 """
 import asyncio
 import json
 
-from boards import load
+from boards import REST_HZ, load
 from edge.clock import random_bytes
 from edge.motor import Motor
 from edge.store import Store
 from insole.device import Device
-from insole.service import InsoleService, saved_plan
+from insole.service import InsoleService
 
 CONFIG = "config.json"
 STORE = "data"
-
-
-def restore(device, store):
-    """Continue from the store: the next record's seq, and the open day's checkpoint."""
-    checkpoint = store.recover()
-    device.seq = store.open_seq
-    if checkpoint:
-        fields = device.summary.restore(checkpoint)
-        device.pipeline.wear.worn_s = fields["wear_s"]
-        device.alerts.fired_today = fields["alerts"]
 
 
 async def sampling(board, device, store, idle_ms=20):
     """Drain the sampler's ring into the device, serve what falls due, then idle.
 
     The ring holds 70 ms at 100 Hz; idling 20 ms between drains leaves room for
-    the motor and BLE tasks.
+    the motor and the link's tasks. Off the foot the sampler runs at REST_HZ
+    and each sample stands for a second, until one is loaded.
     """
-    board.sampler.start()
-    take = board.sampler.take
+    sampler = board.sampler
+    fs = device.pipeline.fs
+    sampler.start()
     while True:
-        sample = take()
+        resting = sampler.hz == REST_HZ  # the rate the waiting samples were taken at
+        sample = sampler.take()
         while sample is not None:
-            device.sample(sample)
+            if not resting:
+                device.sample(sample)
+            elif not device.rest_second(sample):
+                sampler.rate(fs)
             if device.due:
                 device.service(store)
-            sample = take()
+            sample = sampler.take()
+        if device.due:  # a command's change, with no sample to carry it
+            device.service(store)
+        if not resting and device.resting():
+            sampler.rate(REST_HZ)
         board.feed_watchdog()
         await board.idle_ms(idle_ms)
 
 
-def ble_link(device, store, cfg, board):
-    """The port's BLE link (aioble on ESP32, adafruit_ble on CircuitPython), or None
-    where it has none (the unix port) or no key was provisioned."""
-    if "auth_key" not in cfg:
+def link_for(cfg, board, device, store):
+    """The link binding the config names, serving the InsoleService; None without a key."""
+    if "auth_key" not in cfg or "device_id" not in cfg:
+        print("main: no auth_key/device_id in %s: no link (provision it with make deploy)" % CONFIG)
         return None
-    try:
+    kind = cfg["link"]
+    if kind == "aioble":
         from edge.ble_aioble import Link, session_clock
-    except ImportError:
-        try:
-            from edge.ble_circuitpython import Link, session_clock
-        except ImportError:
-            return None
-    service = InsoleService(device, store, bytes.fromhex(cfg["auth_key"]), cfg.get("device_id", "insole").encode(),
+    elif kind == "circuitpython":
+        from edge.ble_circuitpython import Link, session_clock
+    elif kind == "stdio":
+        from edge.link_stdio import Link, session_clock
+    else:
+        raise ValueError("config: link %r is not aioble, circuitpython or stdio" % kind)
+    service = InsoleService(device, store, bytes.fromhex(cfg["auth_key"]), cfg["device_id"].encode(),
                             random_bytes, session_clock(), battery_pct=lambda: battery_pct(board.battery_mv()))
-    link = Link(service, cfg.get("name", "Insole"))
-    link.register()
-    return link
+    if kind == "stdio":
+        return Link(service, board)
+    return Link(service, cfg.get("name", "Insole"))
 
 
 def battery_pct(mv):
@@ -81,12 +85,13 @@ async def main(config_path=CONFIG, store_root=STORE):
         cfg = json.load(f)
     board = load(cfg)
     motor = Motor(board.motor_pwm)
-    store = Store(store_root)
-    device = Device(cfg, saved_plan(store), buzz=motor.play)
-    restore(device, store)
+    store = Store(store_root, board.fs, **cfg.get("store", {}))
+    device = Device(cfg, buzz=motor.play, set_rtc=board.set_rtc)
+    device.restore(store, board.rtc_unix())
     tasks = [asyncio.create_task(motor.run()), asyncio.create_task(sampling(board, device, store))]
-    link = ble_link(device, store, cfg, board)
+    link = link_for(cfg, board, device, store)
     if link:
+        link.register()
         tasks.append(asyncio.create_task(link.run()))
     await asyncio.gather(*tasks)
 

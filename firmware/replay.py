@@ -57,7 +57,7 @@ def parse_args(argv):
 
 
 def load_config(opts):
-    path = opts["config"] or config_path("default" if opts["format"] == "gaitpdb" else "gaitndd")
+    path = opts["config"] or config_path("sim" if opts["format"] == "gaitpdb" else "gaitndd")
     with open(path) as f:
         return json.load(f)
 

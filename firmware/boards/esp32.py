@@ -12,10 +12,14 @@ the ADC. It allocates nothing: the bound method was made once, when the
 timer was set up, and each call fills the next preallocated slot.
 """
 import asyncio
+import time
 
-from machine import ADC, PWM, WDT, Pin, Timer
+from machine import ADC, PWM, RTC, WDT, Pin, Timer
 
 import boards
+
+
+_EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0  # unix seconds at the port's epoch
 
 
 def _adc(pin):
@@ -32,12 +36,17 @@ class Sampler(boards.Sampler):
     def __init__(self, cfg):
         inputs, select = boards.wire(cfg, _adc, _select)
         super().__init__(len(cfg["sensors"]), inputs, select)
-        self.fs = cfg["fs_hz"]
+        self.hz = cfg["fs_hz"]
         self.timer = Timer(cfg.get("timer", 0))
 
     def start(self, notify=None):
         super().start(notify)
-        self.timer.init(mode=Timer.PERIODIC, freq=self.fs, callback=self.sample)
+        self.timer.init(mode=Timer.PERIODIC, freq=self.hz, callback=self.sample)
+
+    def rate(self, hz):
+        self.hz = hz
+        if self.running:
+            self.timer.init(mode=Timer.PERIODIC, freq=hz, callback=self.sample)
 
     def stop(self):
         self.timer.deinit()
@@ -46,6 +55,8 @@ class Sampler(boards.Sampler):
 
 class Board:
     """One ESP32 insole: sampler, motor PWM, battery sense, watchdog."""
+
+    fs = None
 
     def __init__(self, cfg):
         self.sampler = Sampler(cfg)
@@ -60,6 +71,15 @@ class Board:
         """Through the divider; read_uv() is calibrated against the chip's eFuse reference."""
         total, bottom = self.divider
         return self.battery.read_uv() * total // (bottom * 1000)
+
+    def rtc_unix(self):
+        """The RTC keeps counting through a reset (not through a power cut)."""
+        now = time.time() + _EPOCH
+        return now if now >= boards.RTC_VALID_AFTER else None
+
+    def set_rtc(self, unix_s):
+        y, mo, d, h, mi, s, wd, _ = time.gmtime(unix_s - _EPOCH)
+        RTC().datetime((y, mo, d, wd, h, mi, s, 0))
 
     def feed_watchdog(self):
         """Arms the watchdog (it cannot be stopped) on the first call, so a REPL or self-test never resets."""

@@ -16,6 +16,8 @@ import board
 import digitalio
 import microcontroller
 import pwmio
+import rtc
+import time
 from adafruit_ticks import ticks_add, ticks_diff, ticks_ms
 from watchdog import WatchDogMode
 
@@ -52,7 +54,7 @@ class Sampler(boards.Sampler):
     def __init__(self, cfg):
         inputs, select = boards.wire(cfg, AnalogU16, OutputPin)
         super().__init__(len(cfg["sensors"]), inputs, select)
-        self.fs = cfg["fs_hz"]
+        self.hz = cfg["fs_hz"]
         self.ticks_ms = ticks_ms
         self.sleep_ms = sleep_ms
         self.task = None
@@ -68,10 +70,14 @@ class Sampler(boards.Sampler):
         super().stop()
 
     async def _run(self):
-        fs = self.fs
+        fs = self.hz
         start = self.ticks_ms()
         n = 0
         while True:
+            if fs != self.hz:  # rate() changed it: start counting afresh
+                fs = self.hz
+                start = self.ticks_ms()
+                n = 0
             self.sample()
             n += 1
             if n == fs:
@@ -89,6 +95,8 @@ class Sampler(boards.Sampler):
 class Board:
     """One XIAO nRF52840 insole: sampler, motor PWM, battery sense, watchdog."""
 
+    fs = None
+
     def __init__(self, cfg):
         self.sampler = Sampler(cfg)
         pwm = pwmio.PWMOut(getattr(board, cfg["motor_pin"]), frequency=cfg.get("motor_hz", 200), duty_cycle=0)
@@ -104,6 +112,14 @@ class Board:
     def battery_mv(self):
         total, bottom = self.divider
         return self.battery.value * self.reference_mv // 65535 * total // bottom
+
+    def rtc_unix(self):
+        """The RTC starts at 2000 after a power cut; it keeps its time through a reset."""
+        now = time.time()
+        return now if now >= boards.RTC_VALID_AFTER else None
+
+    def set_rtc(self, unix_s):
+        rtc.RTC().datetime = time.localtime(unix_s)
 
     def feed_watchdog(self):
         """Arms the watchdog (the nRF52 cannot stop it) on the first call, so a REPL or self-test never resets."""

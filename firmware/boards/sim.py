@@ -1,53 +1,180 @@
 """The sim board: the board interface on the unix port, in virtual time.
 
-The sampler replays rows of 16-bit counts from any iterable (a recording
-through sim/fsr.py, a scripted day from sim/day.py); the motor is
-sim/motor.py's RecordingPWM; the battery reads `battery` mV. Time passes only
-in `idle_ms`, which takes the samples due meanwhile, so the firmware runs as
-fast as the host allows and a test sees exactly what a board would.
+What the sensors feel comes from `live(schedule, walk, foot)`: a day script
+of (kind, seconds) segments (sim/day.py: walk, stand, sit, gap, off) rendered
+from a real gaitpdb walk through the modelled FSR + ADC (sim/fsr.py); past the
+script, or before one, the insole lies unloaded. Time passes only when the
+firmware waits for its next sample (`idle_ms`), and then jumps to it: the
+firmware runs as fast as the host allows and sees exactly what a board would.
+The motor is sim/motor.py's RecordingPWM; the battery reads `battery` mV. The
+sim board has no real-time clock that outlives a power-up: the firmware keeps
+its time in the store (a virtual insole is off for no time at all).
+
+Its power can fail: a file `power` beside main.py holding N makes the Nth
+flash operation (a write, rename or remove) the last: half of that write
+lands, and the board stops at once, as when the battery is pulled. Every
+write that completed before is listed in `flash.log` (path and bytes in hex),
+so a test knows what was on flash when the power went.
 """
 import asyncio
+import sys
 
 import boards
+from edge.store import OsFs
+from sim import day
 from sim.motor import RecordingPWM
+from sim.recordings import GaitpdbReader
+
+RING = 64  # more than a board's: the virtual time jumps a ring's worth of samples at once
 
 
-class ReplaySampler(boards.Sampler):
-    """A sampler whose timer is `tick()`: the next row of `counts`."""
+class Timeline:
+    """Rows of counts at fs_hz along a day script; `advance(rows)` moves on, `row` is now."""
 
-    def __init__(self, channels, counts):
-        super().__init__(channels, ())
-        self.rows = iter(counts)
-        self.row = None
-        self.done = False
+    def __init__(self, blocks, channels):
+        self.blocks = blocks
+        self.channels = channels
+        self.segments = []
+        self.block = blocks["off"]
+        self.left = 0  # rows left in the current segment
+        self.pos = 0
+        self.walk_pos = 0
 
-    def tick(self):
-        """Sample the next row; False once the counts have run out."""
-        row = next(self.rows, None)
-        if row is None:
-            self.done = True
-            return False
-        self.row = row
-        self.sample()
-        return True
+    def play(self, schedule, fs):
+        self.segments = [(kind, seconds * fs) for kind, seconds in schedule if seconds]
+        self.left = 0
+        self.advance(0)
+
+    def done(self):
+        return not self.left and not self.segments
+
+    def advance(self, rows):
+        """Move `rows` rows on; the next segment starts when one runs out."""
+        n = self.channels
+        if rows < self.left:  # within the segment: most calls
+            self.left -= rows
+            self.pos = (self.pos + rows * n) % len(self.block)
+            return
+        while True:
+            step = min(rows, self.left)
+            self.left -= step
+            rows -= step
+            self.pos = (self.pos + step * n) % len(self.block)
+            walking = self.block is self.blocks.get("walk")
+            if walking:
+                self.walk_pos = self.pos
+            if self.left or not self.segments:
+                if not self.left:
+                    self.block = self.blocks["off"]
+                return
+            kind, self.left = self.segments.pop(0)
+            self.block = self.blocks[kind]
+            self.pos = self.walk_pos if kind == "walk" else 0
 
     def read(self, buf):
-        row = self.row
-        for ch in range(self.channels):
-            buf[ch] = row[ch]
+        i = self.pos
+        buf[:] = self.block[i:i + self.channels]
+
+
+class SimSampler(boards.Sampler):
+    """A sampler whose timer is `tick()`: the timeline's row now."""
+
+    def __init__(self, channels, timeline, fs):
+        super().__init__(channels, (), size=RING)
+        self.timeline = timeline
+        self.fs = fs
+        self.hz = fs
+
+    def read(self, buf):
+        self.timeline.read(buf)
+
+
+class PowerFs(OsFs):
+    """The flash of a board whose power fails at operation `ops`; `log` gets each completed write."""
+
+    def __init__(self, ops, log):
+        self.ops = ops
+        self.log = log
+
+    def _last(self):
+        self.ops -= 1
+        return self.ops == 0
+
+    def open(self, path, mode):
+        f = open(path, mode)
+        return _LoggedFile(self, path, f) if "r" not in mode or "+" in mode else f
+
+    def rename(self, src, dst):
+        if self._last():
+            power_off()
+        OsFs.rename(self, src, dst)
+
+    def remove(self, path):
+        if self._last():
+            power_off()
+        OsFs.remove(self, path)
+
+
+class _LoggedFile:
+    def __init__(self, fs, path, f):
+        self.fs = fs
+        self.path = path
+        self.f = f
+        self.data = b""
+
+    def seek(self, offset):
+        self.f.seek(offset)
+
+    def write(self, data):
+        if self.fs._last():
+            self.f.write(bytes(data[:len(data) // 2]))
+            self.f.close()
+            power_off()
+        self.f.write(data)
+        self.data += bytes(data)
+
+    def flush(self):
+        self.f.flush()
+
+    def fileno(self):
+        return self.f.fileno()
+
+    def close(self):
+        self.f.close()
+        self.fs.log.write("%s %s\n" % (self.path, bytes(self.data).hex()))
+        self.fs.log.flush()
+
+
+def power_off():
+    sys.stdout.write("POWER CUT\n")
+    sys.exit(3)
+
+
+def _power_supply():
+    """The flash of this board: a PowerFs when a `power` file says when the power fails."""
+    try:
+        with open("power") as f:
+            ops = int(f.read())
+    except (OSError, ValueError):
+        return None
+    return PowerFs(ops, open("flash.log", "a"))
 
 
 class Board:
     """The virtual insole's board; `now_ms` is its clock."""
 
-    def __init__(self, cfg, counts=(), battery_mv=3900):
-        self.fs = cfg["fs_hz"]
+    def __init__(self, cfg, battery_mv=3900):
+        self.fs_hz = cfg["fs_hz"]
         self.now_ms = 0
-        self.ticks = 0
-        self.sampler = ReplaySampler(len(cfg["sensors"]), counts)
+        n = len(cfg["sensors"])
+        self.adc = day.make_adc(cfg)
+        self.timeline = Timeline(_idle_blocks(day.make_adc(cfg, seed=2), n), n)
+        self.sampler = SimSampler(n, self.timeline, self.fs_hz)
         self.motor_pwm = RecordingPWM(self.clock_ms)
         self.battery = battery_mv
         self.watchdog_feeds = 0
+        self.fs = _power_supply()
+        self._walks = {}
 
     def clock_ms(self):
         return self.now_ms
@@ -55,13 +182,52 @@ class Board:
     def battery_mv(self):
         return self.battery
 
+    def rtc_unix(self):
+        return None
+
+    def set_rtc(self, unix_s):
+        pass
+
     def feed_watchdog(self):
         self.watchdog_feeds += 1
 
+    def live(self, schedule, walk=None, foot="L"):
+        """The wearer lives `schedule` [(kind, seconds)], walking `walk` (a gaitpdb path)."""
+        if schedule and walk:
+            key = (walk, foot)
+            if key not in self._walks:
+                self._walks = {key: day.render_blocks(GaitpdbReader(walk, foot), self.fs_hz, self.adc)}
+            self.timeline.blocks = self._walks[key]
+        elif any(kind != "off" for kind, _ in schedule):
+            raise ValueError("a day with wear needs a walk recording")
+        self.timeline.play(schedule, self.fs_hz)
+
+    def living(self):
+        """True until the script `live` was given has been lived."""
+        return not self.timeline.done() or self.sampler.ready()
+
     async def idle_ms(self, ms):
-        """`ms` of virtual time pass, and the samples due in them are taken."""
-        self.now_ms += ms
+        """Time passes: `ms`, or while a script is being lived, up to a ring's worth of
+        samples taken at once at the sampler's rate (one a second while the firmware rests)."""
         sampler = self.sampler
-        while sampler.running and self.ticks * 1000 // self.fs <= self.now_ms and sampler.tick():
-            self.ticks += 1
+        timeline = self.timeline
+        if not sampler.running or timeline.done():
+            self.now_ms += ms
+        else:
+            rows = self.fs_hz // sampler.hz
+            for _ in range(RING - 1):
+                if timeline.done():
+                    break
+                sampler.sample()
+                timeline.advance(rows)
+                self.now_ms += 1000 // sampler.hz
         await asyncio.sleep(0)
+
+
+def _idle_blocks(adc, channels):
+    """Unloaded rows only: the insole on a shelf before any walk is given."""
+    from array import array
+    buf = array("H", [0] * channels)
+    adc.read([0.0] * channels, buf)
+    block = array("H", buf)
+    return {"off": block, "gap": block}

@@ -1,5 +1,5 @@
 """Power-loss-safe storage on the board's flash: the daily record log, the
-open day's checkpoint and the configuration.
+open day's checkpoint with the device's state, and the numbering floor.
 
 Files under `root`:
 
@@ -7,9 +7,13 @@ Files under `root`:
                           `segment_records` records (record.SIZE bytes each),
                           each named by the seq of its first record
     ckpt.rec              the open day's checkpoint (a PARTIAL record), or the
-                          day just closed while it goes into the log
-    cfg.a, cfg.b          the configuration blob twice, each with a generation and a CRC
-    ckpt.tmp, cfg.tmp     where atomic writes land before their rename
+                          day just closed while it goes into the log; the
+                          device's state (bytes) follows the record, and a
+                          CRC-32 of both ends the file
+    meta.a, meta.b        the numbering floor (the next record's seq) twice,
+                          each with a generation and a CRC: the seq never goes
+                          back, even with the checkpoint lost and the log empty
+    ckpt.tmp, meta.tmp    where atomic writes land before their rename
 
 Atomic write: write the .tmp, flush, rename it over the target, sync. A .tmp
 is truncated when a write starts and gone once renamed, so a valid .tmp found
@@ -21,7 +25,10 @@ seq is stored twice. Closing day N, exactly once whatever instant the power
 goes:
     1. the checkpoint becomes the closed record N (PARTIAL clear);
     2. record N is written to its slot in the log;
-    3. the checkpoint becomes day N + 1's opening record (PARTIAL).
+    3. the numbering floor becomes N + 1;
+    4. the checkpoint becomes day N + 1's opening record (PARTIAL).
+The state beside the closed record in step 1 is already the next day's, so a
+cut anywhere restores the same state.
 `recover()` counts a torn tail (a partial record at the log's end) as corrupt
 and writes a closed checkpoint into the log when its slot is past the end or
 corrupt. A torn tail is always the append of step 2, so that write covers it
@@ -30,6 +37,8 @@ corrupt. A torn tail is always the append of step 2, so that write covers it
 Flash full: before an append would pass `budget_bytes`, and whenever the
 filesystem raises ENOSPC, the oldest segment is removed and the write tried
 again. The log's first seq is the persistent drop counter: `dropped` = first - 1.
+
+How often the checkpoint is written is the device's business (insole/device.py).
 """
 import errno
 import os
@@ -39,9 +48,10 @@ from insole import record
 from insole.record import PARTIAL, SIZE, RecordError
 
 ENOSPC = getattr(errno, "ENOSPC", 28)  # MicroPython's errno module leaves it out; the value is 28
-CFG_MAGIC = b"IC"
-_CFG_HEAD = "<2sIH"  # magic, generation, blob length; the blob and a CRC-32 follow
-_CFG_HEAD_SIZE = struct.calcsize(_CFG_HEAD)
+META_MAGIC = b"IC"
+_META_HEAD = "<2sIH"  # magic, generation, blob length; the blob and a CRC-32 follow
+_CRC = "<I"
+_META_HEAD_SIZE = struct.calcsize(_META_HEAD)
 _fsync = getattr(os, "fsync", None)
 _sync = getattr(os, "sync", None)
 
@@ -85,30 +95,48 @@ class OsFs:
             _sync()
 
 
-def _pack_config(generation, blob):
-    body = struct.pack(_CFG_HEAD, CFG_MAGIC, generation, len(blob)) + blob
+def _pack_meta(generation, blob):
+    body = struct.pack(_META_HEAD, META_MAGIC, generation, len(blob)) + blob
     return body + struct.pack("<I", record.crc32(body) & 0xFFFFFFFF)
 
 
-def _unpack_config(data):
-    """(generation, blob) of a config file's bytes; (0, None) if missing, torn or corrupt."""
-    if data is None or len(data) < _CFG_HEAD_SIZE + 4:
+def _unpack_meta(data):
+    """(generation, blob) of a meta file's bytes; (0, None) if missing, torn or corrupt."""
+    if data is None or len(data) < _META_HEAD_SIZE + 4:
         return 0, None
-    magic, generation, n = struct.unpack_from(_CFG_HEAD, data, 0)
-    end = _CFG_HEAD_SIZE + n
-    if magic != CFG_MAGIC or len(data) != end + 4:
+    magic, generation, n = struct.unpack_from(_META_HEAD, data, 0)
+    end = _META_HEAD_SIZE + n
+    if magic != META_MAGIC or len(data) != end + 4:
         return 0, None
     if struct.unpack_from("<I", data, end)[0] != record.crc32(memoryview(data)[:end]) & 0xFFFFFFFF:
         return 0, None
-    return generation, bytes(data[_CFG_HEAD_SIZE:end])
+    return generation, bytes(data[_META_HEAD_SIZE:end])
 
 
-def _is_record(data):
+def _crc(data):
+    return struct.pack(_CRC, record.crc32(data) & 0xFFFFFFFF)
+
+
+def _pack_checkpoint(data, state):
+    """A checkpoint file's bytes: the record, then the state and a CRC-32 of both."""
+    if not state:
+        return data
+    body = bytes(data) + state
+    return body + _crc(body)
+
+
+def _unpack_checkpoint(data):
+    """(record, state) of a checkpoint file's bytes; None if missing, torn or corrupt."""
+    if data is None or len(data) < SIZE:
+        return None
+    if len(data) > SIZE:
+        if len(data) <= SIZE + 4 or bytes(data[-4:]) != _crc(memoryview(data)[:-4]):
+            return None
     try:
-        record.decode(data)
+        record.decode(memoryview(data)[:SIZE])
     except RecordError:
-        return False
-    return True
+        return None
+    return bytes(data[:SIZE]), bytes(data[SIZE:-4])
 
 
 def _record_at(data, offset, seq):
@@ -121,55 +149,65 @@ def _record_at(data, offset, seq):
 
 
 class Store:
-    """The log, checkpoint and configuration of one insole; call `recover()` first."""
+    """The log, checkpoint and numbering floor of one insole; call `recover()` first."""
 
-    def __init__(self, root, fs=None, segment_records=32, budget_bytes=64 * 1024, checkpoint_s=300):
+    def __init__(self, root, fs=None, segment_records=32, budget_bytes=64 * 1024):
         if budget_bytes < 2 * segment_records * SIZE:
             raise ValueError("budget_bytes must hold two segments: at least %d" % (2 * segment_records * SIZE))
         self.fs = fs or OsFs()
         self.root = root
         self.segment_records = segment_records
         self.budget = budget_bytes
-        self.interval = checkpoint_s
         self.corrupt = 0
         self.open_seq = 1
+        self.state = None
         self._corrupt_upto = 0
         self._segments = []
         self._tail_count = 0
         self._used = 0
-        self._cfg_generation = 0
-        self._last_checkpoint = None
+        self._meta_generation = 0
         self._log = root + "/log"
         self._ckpt = root + "/ckpt.rec"
         self._ckpt_tmp = root + "/ckpt.tmp"
-        self._cfg = (root + "/cfg.a", root + "/cfg.b")
-        self._cfg_tmp = root + "/cfg.tmp"
+        self._meta = (root + "/meta.a", root + "/meta.b")
+        self._meta_tmp = root + "/meta.tmp"
 
     # -- start-up
 
     def recover(self):
-        """Repair whatever a power cut left; return the open day's checkpoint bytes, or None."""
+        """Repair whatever a power cut left; return the open day's checkpoint record
+        bytes, or None. `state` is then the device state kept beside it (or None)."""
         for path in (self.root, self._log):
             self._mkdir(path)
         self._scan_log()
-        self._settle_config()
-        end = self._end()
+        self._settle_meta()
+        end = max(self._end(), self._floor())
         self.open_seq = end
-        self._last_checkpoint = None
-        data = self._load_checkpoint()
-        if data is None:
+        self.state = None
+        found = self._load_checkpoint()
+        if found is None:
             return None
+        data, state = found
         ck = record.decode(data)
         seq = ck["seq"]
         if ck["flags"] & PARTIAL:
             if seq < end:
                 return None
             self.open_seq = seq
+            self.state = state or None
             return data
-        if seq >= end or (self._segments[-1] <= seq and not self._slot_ok(seq)):
+        if seq >= self._end() or (self._segments[-1] <= seq and not self._slot_ok(seq)):
             self._retry(self._put_slot, seq, data)
-        self.open_seq = max(self._end(), seq + 1)
+        self.open_seq = max(end, self._end(), seq + 1)
+        self.state = state or None
         return None
+
+    def _floor(self):
+        blob = self.load_meta()
+        return struct.unpack(_CRC, blob)[0] if blob and len(blob) == 4 else 1
+
+    def _raise_floor(self, seq):
+        self.save_meta(struct.pack(_CRC, seq))
 
     def _scan_log(self):
         names = []
@@ -191,39 +229,36 @@ class Store:
 
     def _load_checkpoint(self):
         for path in (self._ckpt_tmp, self._ckpt):
-            data = self._read(path)
-            if data is not None and _is_record(data):
+            found = _unpack_checkpoint(self._read(path))
+            if found is not None:
                 if path == self._ckpt_tmp:
                     self._retry(self.fs.rename, path, self._ckpt)
                     self.fs.sync()
-                return data
+                return found
         return None
 
     # -- the open day and its close
 
-    def due(self, now_s):
-        """True when the open day's checkpoint is `checkpoint_s` old (or not yet written)."""
-        return self._last_checkpoint is None or now_s - self._last_checkpoint >= self.interval
-
-    def checkpoint(self, data, now_s):
-        """Write the open day's checkpoint: PARTIAL record bytes of seq `open_seq`."""
+    def checkpoint(self, data, state=b""):
+        """Write the open day's checkpoint: PARTIAL record bytes of seq `open_seq`,
+        and the device's state beside them."""
         self._expect(data, self.open_seq, PARTIAL)
-        self._write_atomic(self._ckpt_tmp, self._ckpt, data)
-        self._last_checkpoint = now_s
+        self._write_atomic(self._ckpt_tmp, self._ckpt, _pack_checkpoint(data, state))
 
-    def close_day(self, closed, opening, now_s):
-        """Store the closed day (record `open_seq`) and open the next with its first checkpoint.
+    def close_day(self, closed, opening, state=b""):
+        """Store the closed day (record `open_seq`) and open the next with its first
+        checkpoint; `state` is the device's state for the new day.
 
         Raises OSError only if the filesystem stays full with the whole log removed.
         """
         seq = self.open_seq
         self._expect(closed, seq, 0)
         self._expect(opening, seq + 1, PARTIAL)
-        self._write_atomic(self._ckpt_tmp, self._ckpt, closed)
+        self._write_atomic(self._ckpt_tmp, self._ckpt, _pack_checkpoint(closed, state))
         self._retry(self._put_slot, seq, closed)
         self.open_seq = seq + 1
-        self._write_atomic(self._ckpt_tmp, self._ckpt, opening)
-        self._last_checkpoint = now_s
+        self._raise_floor(seq + 1)
+        self._write_atomic(self._ckpt_tmp, self._ckpt, _pack_checkpoint(opening, state))
 
     @staticmethod
     def _expect(data, seq, partial):
@@ -296,6 +331,7 @@ class Store:
     def drop_records(self):
         """Remove every stored record (a factory reset); the numbering goes on, so the
         next record's seq stays above every one a host has pulled."""
+        self._raise_floor(self.open_seq)
         while self._drop_oldest():
             pass
 
@@ -312,32 +348,32 @@ class Store:
             self._tail_count = 0
         return True
 
-    # -- the configuration
+    # -- the numbering floor's two copies (a small blob kept twice)
 
-    def save_config(self, blob):
-        """Store the configuration (bytes, up to 65535) in both copies, atomically each."""
+    def save_meta(self, blob):
+        """Store the blob (bytes, up to 65535) in both copies, atomically each."""
         if len(blob) > 0xFFFF:
-            raise ValueError("config blob is %d bytes, at most 65535" % len(blob))
-        self._cfg_generation += 1
-        data = _pack_config(self._cfg_generation, bytes(blob))
-        for path in self._cfg:
-            self._write_atomic(self._cfg_tmp, path, data)
+            raise ValueError("meta blob is %d bytes, at most 65535" % len(blob))
+        self._meta_generation += 1
+        data = _pack_meta(self._meta_generation, bytes(blob))
+        for path in self._meta:
+            self._write_atomic(self._meta_tmp, path, data)
 
-    def load_config(self):
-        """The newest intact configuration bytes, or None if none was ever saved."""
-        return self._newest_config()[0][1]
+    def load_meta(self):
+        """The newest intact blob, or None if none was ever saved."""
+        return self._newest_meta()[0][1]
 
-    def _newest_config(self):
-        copies = [_unpack_config(self._read(p)) for p in self._cfg + (self._cfg_tmp,)]
+    def _newest_meta(self):
+        copies = [_unpack_meta(self._read(p)) for p in self._meta + (self._meta_tmp,)]
         return max(copies, key=lambda c: c[0]), copies
 
-    def _settle_config(self):
+    def _settle_meta(self):
         """Bring both copies to the newest generation after a cut during a save."""
-        best, copies = self._newest_config()
-        self._cfg_generation = best[0]
-        for path, copy in zip(self._cfg, copies):
+        best, copies = self._newest_meta()
+        self._meta_generation = best[0]
+        for path, copy in zip(self._meta, copies):
             if best[1] is not None and copy[0] != best[0]:
-                self._write_atomic(self._cfg_tmp, path, _pack_config(best[0], best[1]))
+                self._write_atomic(self._meta_tmp, path, _pack_meta(best[0], best[1]))
 
     # -- file helpers
 

@@ -54,6 +54,27 @@ class AlertEngine:
         self.seq = 0
         self.start_day()
 
+    def to_ints(self):
+        """Today's alert state as ints: what fired, the acknowledgement, the snooze, the
+        event numbering. The queued events are not kept: the link sends them at once."""
+        return (self.fired_today, int(self.acked), self.snoozed_until, self.limit, int(self.pre_fired),
+                int(self.limit_fired), self.repeats, self.repeat_at, self.seq)
+
+    def load(self, ints):
+        """Continue from `to_ints()` (after a reset)."""
+        if len(ints) != 9:
+            raise ValueError("alert state: %d values, expected 9" % len(ints))
+        fired_today, acked, snoozed_until, limit, pre, fired, repeats, repeat_at, seq = ints
+        self._new_limit(None if limit == NO_LIMIT else limit)
+        self.fired_today = fired_today
+        self.acked = acked == 1
+        self.snoozed_until = snoozed_until
+        self.pre_fired = pre == 1
+        self.limit_fired = fired == 1
+        self.repeats = repeats
+        self.repeat_at = repeat_at
+        self.seq = seq
+
     def start_day(self):
         """Day rollover: forget today's alerts, acknowledgement and snooze."""
         self.fired_today = 0

@@ -160,6 +160,13 @@ class Calibration:
             if counts[ch] < RAIL_HI:
                 self.zero_q4[ch] = counts[ch] << ZERO_FRAC
 
+    def load_zero(self, zero_q4):
+        """Every channel's zero as kept (Q4 counts, one per channel) before a reset."""
+        if len(zero_q4) != self.channels:
+            raise ValueError("calibration: %d zeros kept, %d channels" % (len(zero_q4), self.channels))
+        for ch in range(self.channels):
+            self.zero_q4[ch] = zero_q4[ch]
+
 
 def fastest():
     """The quickest Calibration this runtime runs: ViperCalibration where

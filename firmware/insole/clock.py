@@ -18,6 +18,7 @@ class Clock:
         self.unset = True
         self.day = 0
         self.second = 0
+        self.utc_offset_min = 0
 
     def tick(self):
         """One second passed; True when a new day begins."""
@@ -37,4 +38,23 @@ class Clock:
             raise ValueError("time before 2000-01-01")
         self.day = local // DAY_S
         self.second = local % DAY_S
+        self.utc_offset_min = utc_offset_min
         self.unset = False
+
+    def local_day(self, unix_s):
+        """The local day number of a unix time, at this clock's UTC offset."""
+        return (unix_s + self.utc_offset_min * 60 - EPOCH_2000) // DAY_S
+
+    def to_ints(self):
+        """(unset, day, second, utc_offset_min)."""
+        return (int(self.unset), self.day, self.second, self.utc_offset_min)
+
+    def load(self, ints):
+        """Continue from `to_ints()`."""
+        unset, day, second, offset = ints
+        if not 0 <= second < DAY_S or not 0 <= day <= 0xFFFF or not -14 * 60 <= offset <= 14 * 60:
+            raise ValueError("clock state out of range: %r" % (ints,))
+        self.unset = unset == 1
+        self.day = day
+        self.second = second
+        self.utc_offset_min = offset

@@ -6,18 +6,30 @@ second, ticks the clock and the alert engine against today's limit. Work
 that allocates or touches flash is left to the main loop, which calls
 `service()` whenever `due` is set: closing the day at the rollover (the
 record, and the schedule's move to tomorrow) and the day's checkpoint every
-`checkpoint_s`. The insole counts as off the foot once it has been unloaded
-for ON_FOOT_S, so no alert fires on a shoe left on the shelf.
+`checkpoint_s` (the board config's "checkpoint_s"), skipped when nothing but
+the time changed, and at once after anything the wearer or the host changes.
+The insole counts as off the foot once it has been unloaded for ON_FOOT_S, so
+no alert fires on a shoe left on the shelf.
+
+Everything the coach knows goes into each checkpoint beside the open day's
+record, as `state()`: the plan and the position on it, the pain hold and
+streak, the advisory, the clock and UTC offset, today's alerts,
+acknowledgement and snooze, the calibration zeros and the next record's seq.
+`restore(store)` brings all of it back after a reset or a power cut.
 """
+import json
+
 from insole import record
 from insole.alerts import ADVISORY, EVENT_LEN, PAIN_ROLLBACK, AlertEngine
 from insole.clock import Clock
 from insole.gait import RING, TOE_OFF
 from insole.pipeline import Pipeline
 from insole.schedule import ADVISED, ROLLED_BACK, Schedule
+from insole.clock import DAY_S
 
 ON_FOOT_S = 60
 CHECKPOINT_S = 300
+STATE_VERSION = 1
 
 DUE_CHECKPOINT = 1
 DUE_ROLLOVER = 2
@@ -26,11 +38,12 @@ DUE_ROLLOVER = 2
 class Device:
     """Pipeline, schedule, alerts, clock and the day's summary of one insole.
 
-    `buzz(kind)` plays an alert (the motor's `play`); `plan` is the schedule's
-    preset and parameters, as a dict.
+    `buzz(kind)` plays an alert (the motor's `play`); `set_rtc(unix_s)` keeps
+    the board's real-time clock with the time the host sets; `plan` is the
+    schedule's preset and parameters, as a dict.
     """
 
-    def __init__(self, cfg, plan=None, buzz=None, checkpoint_s=CHECKPOINT_S):
+    def __init__(self, cfg, plan=None, buzz=None, set_rtc=None):
         self.pipeline = Pipeline(cfg)
         self.plan = dict(plan or {"preset": "standard"})
         self.schedule = Schedule(**self.plan)
@@ -38,10 +51,12 @@ class Device:
         self.clock = Clock()
         self.summary = record.DaySummary()
         self.buzz = buzz
-        self.checkpoint_s = checkpoint_s
+        self.set_rtc = set_rtc
+        self.checkpoint_s = cfg.get("checkpoint_s", CHECKPOINT_S)
         self.since_checkpoint = 0
         self.seq = 1
         self.due = 0
+        self._written = None
 
     def sample(self, counts):
         """The per-sample path: one sample of 16-bit counts; returns the gait event."""
@@ -63,6 +78,28 @@ class Device:
         wear = self.pipeline.wear
         return wear.worn_today and wear.gap_s < ON_FOOT_S
 
+    def seconds_to_midnight(self):
+        """Seconds until the day closes (at local midnight, or at boot + 24 h unset)."""
+        return DAY_S - self.clock.second
+
+    def resting(self):
+        """Off the foot at a whole second: the board may sample once a second
+        (`rest_second`) until a load appears."""
+        wear = self.pipeline.wear
+        return not wear.sub and not wear.loaded and not self.on_foot() and not self.pipeline.gait.stance
+
+    def rest_second(self, counts):
+        """One sample standing for a whole second off the foot (the board samples at
+        REST_HZ while `resting()`). False when it is loaded, or the zero is still to
+        take: the board goes back to `fs_hz`."""
+        pipe = self.pipeline
+        if not pipe.primed:
+            return False
+        loaded = pipe.loaded(counts)
+        pipe.wear.rest_second(loaded)
+        self._second()
+        return not loaded
+
     def _second(self):
         clock = self.clock
         if clock.tick():
@@ -82,11 +119,72 @@ class Device:
         if self.due & DUE_ROLLOVER:
             closed = self.close_day()
             if store:
-                store.close_day(closed, self.checkpoint(), self.clock.second)
+                self._written = None
+                opening = self.checkpoint()
+                store.close_day(closed, opening, self._state_bytes(opening))
         elif self.due & DUE_CHECKPOINT and store:
-            store.checkpoint(self.checkpoint(), self.clock.second)
+            data = self.checkpoint()
+            state = self._state_bytes(data)
+            if state is not None:
+                store.checkpoint(data, state)
         self.due = 0
         return closed
+
+    def changed(self):
+        """Something the wearer or the host changed: written at the next `service()`."""
+        self.due |= DUE_CHECKPOINT
+
+    def state(self):
+        """Everything the coach knows beyond the open day's record, as a dict of ints and lists."""
+        return {"v": STATE_VERSION, "seq": self.seq, "plan": self.plan, "schedule": list(self.schedule.to_ints()),
+                "clock": list(self.clock.to_ints()), "alerts": list(self.alerts.to_ints()),
+                "zeros": list(self.pipeline.calibration.zero_q4) if self.pipeline.primed else None}
+
+    def _state_bytes(self, checkpoint):
+        """The state to write beside `checkpoint`; None when neither changed but for the time."""
+        state = self.state()
+        second, zeros = state["clock"][2], state["zeros"]
+        state["clock"][2] = 0  # the time and the zeros' slow drift alone are no reason to write
+        state["zeros"] = zeros is not None
+        key = bytes(checkpoint[:-4]) + json.dumps(state).encode()
+        if key == self._written:
+            return None
+        self._written = key
+        state["clock"][2] = second
+        state["zeros"] = zeros
+        return json.dumps(state).encode()
+
+    def restore(self, store, rtc_unix=None):
+        """Come back after a reset or a power cut from what the store kept: the open
+        day's record and the state beside it. `rtc_unix` is the board's real-time
+        clock (None: it has none, or lost its time); a clock that was set takes it."""
+        checkpoint = store.recover()
+        self.seq = store.open_seq
+        if store.state:
+            self._load_state(json.loads(store.state))
+            self.seq = store.open_seq
+        if checkpoint:
+            fields = self.summary.restore(checkpoint)
+            self.pipeline.wear.worn_s = fields["wear_s"]
+        clock = self.clock
+        if rtc_unix is not None and not clock.unset:
+            if clock.local_day(rtc_unix) == clock.day:
+                clock.set(rtc_unix, clock.utc_offset_min)
+            elif clock.local_day(rtc_unix) > clock.day:
+                clock.second = DAY_S - 1  # the board was off over midnight: the open day closes now
+        self._written = None
+
+    def _load_state(self, state):
+        if state.get("v") != STATE_VERSION:
+            raise ValueError("device state version %r; this firmware reads %d" % (state.get("v"), STATE_VERSION))
+        self.plan = state["plan"]
+        self.schedule = Schedule.from_ints(state["schedule"], **self.plan)
+        self.clock.load(state["clock"])
+        self.alerts.load(state["alerts"])
+        zeros = state["zeros"]
+        if zeros:
+            self.pipeline.calibration.load_zero(zeros)
+            self.pipeline.primed = True
 
     def _fields(self):
         limit = self.schedule.limit_s()
@@ -123,6 +221,7 @@ class Device:
     def report_pain(self, severity):
         """The wearer reports pain (1..10): roll the limit back, maybe raise the advisory."""
         result = self.schedule.report_pain(severity)
+        self.changed()
         wear_s = self.pipeline.wear.worn_s
         limit = self.schedule.limit_s()
         if result & ROLLED_BACK:
@@ -148,10 +247,27 @@ class Device:
         plan.update(params)
         self.schedule = new
         self.plan = plan
+        self.changed()
+
+    def set_time(self, unix_s, utc_offset_min):
+        """The host's time: the clock, and the board's RTC so a reset keeps it."""
+        self.clock.set(unix_s, utc_offset_min)
+        if self.set_rtc:
+            self.set_rtc(unix_s)
+        self.changed()
+
+    def ack_alert(self):
+        self.alerts.ack()
+        self.changed()
+
+    def snooze(self):
+        self.alerts.snooze(self.clock.second)
+        self.changed()
 
     def zero_calibration(self):
         """Re-zero every channel (the foot unloaded) at the next sample, as at power-up."""
         self.pipeline.primed = False
+        self.changed()
 
     def factory_reset(self):
         """Forget the wearer: the standard plan from its first step, no pain or advisory,
@@ -166,6 +282,7 @@ class Device:
         self.pipeline.start_day()
         self.summary.reset()
         self.pipeline.primed = False
+        self.changed()
 
     def mli_today(self):
         """Today's median medial-lateral index so far, per-mille (0 before the first step)."""

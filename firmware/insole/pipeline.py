@@ -58,6 +58,10 @@ class Pipeline:
         self.gait.start_day()
         self.wear.start_day()
 
+    def loaded(self, counts):
+        """True when one sample's total force is a load (the wear timer's threshold)."""
+        return self._to_force(counts, self.force) >= self.wear.loaded_dn
+
     def feed(self, counts):
         """Process one sample of 16-bit counts; returns the gait event."""
         if not self.primed:

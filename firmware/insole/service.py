@@ -27,7 +27,6 @@ binding folds time.ticks_ms into one); the session's timeouts run on it, never
 on the wall clock that SET_TIME moves.
 """
 import asyncio
-import json
 
 from insole import gatt, protocol, record
 from insole.alerts import EVENT_LEN
@@ -38,16 +37,6 @@ MANUFACTURER = "Open Insole"
 MODEL = "insole-1"
 FIRMWARE_REV = "0.1.0"
 HARDWARE_REV = "1"
-
-
-def saved_plan(store):
-    """The break-in plan kept in the store's configuration, or None."""
-    try:
-        cfg = json.loads(store.load_config() or b"{}")
-    except ValueError:
-        return None
-    plan = cfg.get("plan") if isinstance(cfg, dict) else None
-    return plan if isinstance(plan, dict) else None
 
 
 class InsoleService:
@@ -223,23 +212,22 @@ class InsoleService:
     # -- the `device` of commands.Handler
 
     def set_time(self, unix_s, tz_min):
-        self.device.clock.set(unix_s, tz_min)
+        self.device.set_time(unix_s, tz_min)
 
     def set_schedule(self, preset, params):
         params = dict(params)
         if "rest" in params:
             params["rest"] = list(params["rest"])
         self.device.set_schedule(preset, params)
-        self._save_plan(self.device.plan)
 
     def report_pain(self, severity):
         self.device.report_pain(severity)
 
     def ack_alert(self):
-        self.device.alerts.ack()
+        self.device.ack_alert()
 
     def snooze(self):
-        self.device.alerts.snooze(self.device.clock.second)
+        self.device.snooze()
 
     def request_records(self, after_seq):
         """Start the stream of the records after `after_seq`; returns how many follow."""
@@ -259,22 +247,8 @@ class InsoleService:
         self.device.zero_calibration()
 
     def factory_reset(self):
-        """The wearer's data goes: the device's plan, day and zero, the stored records
-        (their numbering goes on, so a host's pull stays consistent) and the saved plan."""
+        """The wearer's data goes: the device's plan, day and zero, and the stored records
+        (their numbering goes on, so a host's pull stays consistent)."""
         self._stream = None
         self.device.factory_reset()
         self.store.drop_records()
-        self._save_plan(None)
-
-    def _save_plan(self, plan):
-        try:
-            cfg = json.loads(self.store.load_config() or b"{}")
-        except ValueError:
-            cfg = None
-        if not isinstance(cfg, dict):
-            raise ValueError("the stored configuration is not a JSON object; the plan is not saved")
-        if plan is None:
-            cfg.pop("plan", None)
-        else:
-            cfg["plan"] = plan
-        self.store.save_config(json.dumps(cfg).encode())

@@ -39,6 +39,11 @@ class WearTimer:
             self.sub = 0
             self._second()
 
+    def rest_second(self, loaded):
+        """A whole second seen in one sample (the board samples slowly off the foot)."""
+        self.loaded = loaded
+        self._second()
+
     def _second(self):
         if self.loaded:
             if self.worn_today and self.gap_s <= self.bridge:

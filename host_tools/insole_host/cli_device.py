@@ -26,38 +26,19 @@ _VIA = "How to reach the insole: virtual:STORE_DIR, bleak[:ADDRESS] or bumble:HC
 
 
 def _key(device_id: str, key_file: Optional[Path]) -> bytes:
-    path = key_file or Path(platformdirs.user_data_dir("insole")) / "keys" / f"{device_id}.hex"
+    from insole_host.keys import MissingKey, device_key
     try:
-        return bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        raise click.ClickException(f"no key for {device_id} at {path}: the key is provisioned over USB by "
-                                   f"`make deploy`; give --key-file") from None
-    except ValueError:
-        raise click.ClickException(f"{path}: not a hex key") from None
-
-
-def _provisioned(store: Path, key: Optional[bytes]) -> Optional[bytes]:
-    """A virtual insole's own key, kept beside its flash: the first key it is given,
-    as `make deploy` provisions a board once over USB. Later keys do not replace it."""
-    path = store.with_name(store.name + ".key")
-    if not path.exists() and key is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(key.hex())
-    return bytes.fromhex(path.read_text()) if path.exists() else key
+        return device_key(device_id, key_file)
+    except MissingKey as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @contextmanager
-def _link(via: str, device_id: str = "", key: Optional[bytes] = None):
-    """The transport of a spec, its failures as clear messages. A virtual insole is
-    powered up with the device's id and key, as `make deploy` provisions a board."""
+def _link(via: str):
+    """The transport of a spec, its failures as clear messages."""
     from insole_host.transport import TransportError, open_transport
     try:
-        kind, _, rest = via.partition(":")
-        if kind == "virtual" and rest:
-            from insole_host.transport.virtual import VirtualInsole
-            transport = VirtualInsole(rest, key=_provisioned(Path(rest), key), device_id=device_id)
-        else:
-            transport = open_transport(via)
+        transport = open_transport(via)
         yield transport
     except TransportError as exc:
         raise click.ClickException(str(exc)) from None
@@ -106,7 +87,7 @@ def pull(device_id: str, via: str, key_file: Optional[Path], foot: Optional[str]
             if not foot:
                 raise click.BadParameter(f"{exc}; give --foot L or R to add it", param_hint="'--device'") from None
             device = Device(device_id, foot, address=via)
-        with _link(via, device_id, key) as transport, click.progressbar(length=0, label=f"pulling {device_id}") as bar:
+        with _link(via) as transport, click.progressbar(length=0, label=f"pulling {device_id}") as bar:
             result = _run(transport, pull_records(transport, db, device, key, progress=lambda n, seq: bar.update(1)))
     click.echo(f"{result.received} records received, {result.added} new, {result.resumed} resumed after a "
                f"dropped link, {len(result.errors)} rejected")
@@ -139,7 +120,7 @@ def status(device_id: str, via: str, key_file: Optional[Path], as_json: bool) ->
         finally:
             await transport.disconnect()
 
-    with _link(via, device_id, key) as transport:
+    with _link(via) as transport:
         s = _run(transport, go(transport))
     click.echo(json.dumps(s) if as_json else _status_line(s))
 
@@ -163,7 +144,7 @@ def live(device_id: str, via: str, key_file: Optional[Path], seconds: int) -> No
         finally:
             await transport.disconnect()
 
-    with _link(via, device_id, key) as transport:
+    with _link(via) as transport:
         _run(transport, go(transport))
 
 
@@ -211,7 +192,7 @@ def pain(device_id: str, via: str, key_file: Optional[Path], severity: int) -> N
         finally:
             await transport.disconnect()
 
-    with _link(via, device_id, key) as transport:
+    with _link(via) as transport:
         s = _run(transport, go(transport))
     click.echo("pain logged; " + _status_line(s))
 
@@ -235,7 +216,7 @@ def time_sync(device_id: str, via: str, key_file: Optional[Path]) -> None:
         finally:
             await transport.disconnect()
 
-    with _link(via, device_id, key) as transport:
+    with _link(via) as transport:
         _run(transport, go(transport))
     click.echo(f"clock set (UTC{offset_min // 60:+d}:{abs(offset_min) % 60:02d})")
 
@@ -258,7 +239,7 @@ def calibrate(device_id: str, via: str, key_file: Optional[Path], yes: bool) -> 
         finally:
             await transport.disconnect()
 
-    with _link(via, device_id, key) as transport:
+    with _link(via) as transport:
         _run(transport, go(transport))
     click.echo("zeroed")
 
@@ -274,6 +255,7 @@ def demo(root: Optional[Path], as_json: bool) -> None:
     from insole_host import recordings, virtual
     from insole_host.db import Database
     from insole_host.report import Report
+    from insole_host.transport import TransportError
     root = root or Path(platformdirs.user_data_dir("insole")) / "demo"
     root.mkdir(parents=True, exist_ok=True)
     say = (lambda *a, **k: None) if as_json else click.echo
@@ -283,14 +265,15 @@ def demo(root: Optional[Path], as_json: bool) -> None:
             r = virtual.replay(walk, foot)
             say(f"replay {walk.name} {foot}: {r['steps']} steps, cadence {r['cadence_spm']} steps/min, "
                 f"pronation median {r['pronation']['median_permille']} per mille (firmware in micropython)")
-        say(f"two virtual insoles live {demo_mod.DAYS} days of break-in (about a minute)...")
-        demo_mod.live_days(root)
-    except (recordings.RecordingNotFound, recordings.ChecksumMismatch, virtual.VirtualInsoleError) as exc:
+        say(f"two virtual insoles, deployed as boards are, live {demo_mod.DAYS} days of break-in...")
+        ids = asyncio.run(demo_mod.live(root))
+    except (recordings.RecordingNotFound, recordings.ChecksumMismatch, virtual.VirtualInsoleError,
+            TransportError) as exc:
         raise click.ClickException(str(exc)) from None
     db_file = root / "insole.db"
     db_file.unlink(missing_ok=True)
     with Database(db_file) as db:
-        pulled = asyncio.run(demo_mod.pull_both(root, db))
+        pulled = asyncio.run(demo_mod.pull_both(root, ids, db))
         rep = Report(db)
     for foot, res in pulled.items():
         say(f"pulled {foot}: {res.received} records, {res.added} new, resumed {res.resumed}x after a cut link")
@@ -321,7 +304,7 @@ def schedule_set(device_id: str, via: str, key_file: Optional[Path], preset: str
         finally:
             await transport.disconnect()
 
-    with _link(via, device_id, key) as transport:
+    with _link(via) as transport:
         s = _run(transport, go(transport))
     click.echo(f"{preset} plan set; " + _status_line(s))
 

@@ -17,6 +17,6 @@ if str(_DIR) not in sys.path:
 
 from insole import health, record, schedule  # noqa: E402
 
-SENSOR_NAMES = tuple(s["name"] for s in json.loads((_DIR / "config" / "default.json").read_text())["sensors"])
+SENSOR_NAMES = tuple(s["name"] for s in json.loads((_DIR / "config" / "sim.json").read_text())["sensors"])
 
 __all__ = ["health", "record", "schedule", "SENSOR_NAMES"]

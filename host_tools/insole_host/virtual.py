@@ -21,7 +21,7 @@ class VirtualInsoleError(RuntimeError):
 def firmware_dir() -> Path:
     """The firmware tree the virtual insole runs."""
     path = Path(os.environ.get("INSOLE_FIRMWARE") or Path(__file__).resolve().parents[2] / "firmware")
-    if not (path / "replay.py").is_file():
+    if not (path / "main.py").is_file():
         raise VirtualInsoleError(f"firmware not found at {path}: set INSOLE_FIRMWARE to the repo's firmware/ folder")
     return path
 
@@ -41,14 +41,13 @@ def micropython() -> str:
     return found
 
 
-def run_firmware(script: str, args: list[str], heap: str = "4M", timeout: float | None = None) -> str:
-    """Run a firmware entry script under micropython and return its stdout."""
-    fw = firmware_dir()
-    proc = subprocess.run([micropython(), "-X", f"heapsize={heap}", str(fw / script), *args],
+def run_firmware(module: str, args: list[str], heap: str = "4M", timeout: float | None = None) -> str:
+    """Run a firmware module (`micropython -m MODULE` in the firmware tree) and return its stdout."""
+    proc = subprocess.run([micropython(), "-X", f"heapsize={heap}", "-m", module, *args], cwd=firmware_dir(),
                           capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         msg = proc.stderr.strip().splitlines()
-        raise VirtualInsoleError(msg[0] if msg else f"{script} exited with {proc.returncode}")
+        raise VirtualInsoleError(msg[0] if msg else f"{module} exited with {proc.returncode}")
     return proc.stdout
 
 
@@ -57,4 +56,4 @@ def replay(path: Path, foot: str, fmt: str = "gaitpdb", faults: tuple[str, ...] 
     args = [str(path), "--foot", foot, "--format", fmt]
     for fault in faults:
         args += ["--fault", fault]
-    return json.loads(run_firmware("replay.py", args))
+    return json.loads(run_firmware("replay", args))

@@ -36,8 +36,7 @@ def run(coro, timeout=40):
 async def served(store_dir, days=DAYS, secure=True, authenticate=True, key=KEY, pace=None):
     """(insole, pair, host): an insole with `days` records on a LocalLink and a
     connected Bumble central (paired when `secure`, in a session when `authenticate`)."""
-    async with insole_on_local_link(store_dir, pace=pace, key=key, device_id=DEVICE_ID) as (insole, pair):
-        insole.live_days(days)
+    async with insole_on_local_link(store_dir, pace=pace, key=key, device_id=DEVICE_ID, stored=days) as (insole, pair):
         host = BumbleCentral(device=pair.central, secure=secure)
         await host.connect(pair.insole_address)
         if authenticate:
@@ -50,7 +49,7 @@ def state(insole):
     dev, store = insole.device, insole.store
     return (dev.schedule.to_ints(), dict(dev.plan), dev.clock.unset, dev.clock.day, dev.alerts.count,
             dev.alerts.snoozed_until, dev.alerts.acked, dev.pipeline.primed, dev.seq, store.open_seq,
-            store.dropped, [r["seq"] for r in store.records_after(0)], store.load_config(),
+            store.dropped, [r["seq"] for r in store.records_after(0)], store.load_meta(),
             insole.service.streaming())
 
 

@@ -9,7 +9,6 @@ from insole_host.transport import Rejected
 from insole_host.transport.gatt_server_bumble import FirmwareInsole
 
 from insole import protocol as p
-from insole.service import saved_plan
 
 def dev_untouched(insole):
     return insole.device.schedule.step == 3 and insole.store.dropped == 0
@@ -23,7 +22,6 @@ def test_plan_snooze_ack_and_zero(tmp_path):
         async with served(tmp_path, days=5) as (insole, pair, host):
             await host.set_schedule("custom", CUSTOM)
             assert (await host.read_status())["limit_s"] == 1800
-            assert saved_plan(insole.store) == dict(CUSTOM, preset="custom", rest_every=0)
             await host.command(p.SNOOZE)
             assert (await host.read_status())["flags"] & p.SNOOZED
             await host.command(p.ACK_ALERT)
@@ -33,6 +31,7 @@ def test_plan_snooze_ack_and_zero(tmp_path):
         # the plan is on the insole's flash: a power-up reads it back
         again = FirmwareInsole(tmp_path, key=KEY, device_id=DEVICE_ID)
         assert again.device.schedule.limit_s() == 1800 and again.device.schedule.steps == (1800, 3600, 0, 5400, 7200)
+        assert again.device.plan == dict(CUSTOM, preset="custom", rest_every=0)
 
     run(main())
 
@@ -67,7 +66,8 @@ def test_a_factory_reset_wipes_the_wearer_and_keeps_the_numbering(tmp_path):
             assert e.value.code == p.NOT_AUTHENTICATED
             dev = insole.device
             assert dev.plan == {"preset": "standard"} and dev.schedule.step == 0
-            assert saved_plan(insole.store) is None and not dev.pipeline.primed
+            assert not dev.pipeline.primed
+            assert FirmwareInsole(tmp_path, key=KEY).device.plan == {"preset": "standard"}  # a power-up reads it
             await host.authenticate(KEY)
             assert await host.pull_records(0, lambda f, raw: None) == 0  # the records are gone
             assert (await host.read_status())["record_seq"] == 43

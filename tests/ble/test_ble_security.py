@@ -109,8 +109,7 @@ def test_an_unencrypted_link(tmp_path):
 
 def test_an_encrypted_link_without_a_bond(tmp_path):
     async def main():
-        async with insole_on_local_link(tmp_path, key=KEY, device_id=DEVICE_ID) as (insole, pair):
-            insole.live_days(30)
+        async with insole_on_local_link(tmp_path, key=KEY, device_id=DEVICE_ID, stored=30) as (insole, pair):
             pair.central.pairing_config_factory = lambda _: PairingConfig(
                 sc=True, mitm=False, bonding=False,
                 delegate=PairingDelegate(io_capability=PairingDelegate.NO_OUTPUT_NO_INPUT))

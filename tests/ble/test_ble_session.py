@@ -14,8 +14,7 @@ from insole import gatt, protocol as p, record
 
 def test_full_session(tmp_path):
     async def main():
-        async with insole_on_local_link(tmp_path, key=KEY, device_id=DEVICE_ID) as (insole, pair):
-            insole.live_days(400)
+        async with insole_on_local_link(tmp_path, key=KEY, device_id=DEVICE_ID, stored=400) as (insole, pair):
             host = BumbleCentral(device=pair.central)
 
             found = await host.scan(timeout=0.6)
@@ -65,7 +64,7 @@ def test_full_session(tmp_path):
 
             alerts = []
             await host.subscribe_alerts(alerts.append)
-            insole.live_days(1)  # worn within the limit: the next day's limit is 2 h
+            insole.live_days(1, 1800)  # worn within the limit, before the pre-warning: the next day's limit is 2 h
             assert (await host.read_status())["limit_s"] == 7200
             await host.report_pain(5)
             await until(lambda: alerts)

@@ -1,9 +1,9 @@
-"""The virtual insole (the firmware in the `micropython` executable, its link over
-stdio) answers with the same bytes as the firmware served over Bumble: the
-records MicroPython stored and sent are byte for byte those CPython serves from
-the same flash over a real BLE stack."""
+"""The virtual insole (the deployed image booted by its main.py in the `micropython`
+executable, its link over stdio) answers with the same bytes as the firmware
+served over Bumble: the records MicroPython sent are byte for byte those CPython
+serves from the same flash over a real BLE stack."""
 import pytest
-from ble_support import DEVICE_ID, KEY, run
+from ble_support import run
 
 from insole_host.transport import AccessDenied, Rejected
 from insole_host.transport.bumble_central import BumbleCentral
@@ -22,9 +22,12 @@ def _micropython():
         pytest.skip(str(e))
 
 
-def test_the_virtual_insole_and_bumble_serve_the_same_bytes(tmp_path):
+def test_the_virtual_insole_and_bumble_serve_the_same_bytes(deployed):
+    folder, cfg = deployed(days=60)
+    KEY, DEVICE_ID = bytes.fromhex(cfg["auth_key"]), cfg["device_id"].encode()
+
     async def main():
-        virtual = VirtualInsole(tmp_path, key=KEY, device_id=DEVICE_ID.decode(), days=60)
+        virtual = VirtualInsole(folder)
         try:
             await virtual.connect()
             assert virtual.newest_seq == 60
@@ -43,7 +46,7 @@ def test_the_virtual_insole_and_bumble_serve_the_same_bytes(tmp_path):
         finally:
             await virtual.stop()
 
-        async with insole_on_local_link(tmp_path, key=KEY, device_id=DEVICE_ID) as (insole, pair):
+        async with insole_on_local_link(folder / "data", key=KEY, device_id=DEVICE_ID) as (insole, pair):
             assert insole.device.plan == {"preset": "gentle"}  # the plan MicroPython saved, read back
             host = BumbleCentral(device=pair.central)
             await host.connect(pair.insole_address)
@@ -55,9 +58,11 @@ def test_the_virtual_insole_and_bumble_serve_the_same_bytes(tmp_path):
     run(main(), timeout=60)
 
 
-def test_the_virtual_link_can_stand_for_an_unencrypted_one(tmp_path):
+def test_the_virtual_link_can_stand_for_an_unencrypted_one(deployed):
+    folder, _ = deployed(days=3)
+
     async def main():
-        virtual = VirtualInsole(tmp_path, key=KEY, secure=False, days=3)
+        virtual = VirtualInsole(folder, secure=False)
         try:
             await virtual.connect()
             with pytest.raises(Rejected) as e:

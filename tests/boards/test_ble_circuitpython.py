@@ -3,8 +3,8 @@ a fake adafruit_ble (tests/fakes/adafruit_ble) and a real Device + Store: the
 table it registers, what it advertises, and scripted centrals writing control
 commands and getting indications, records one per notification, what an
 unpaired or unauthenticated link gets (nothing from the insole service), a
-link loss and the resumed pull, one connection at a time, and main.ble_link
-picking this binding where aioble is missing."""
+link loss and the resumed pull, one connection at a time, and main.link_for
+serving this binding where the board config names it."""
 import asyncio
 import struct
 import sys
@@ -23,7 +23,7 @@ from adafruit_ble.services import registered  # noqa: E402
 
 from edge.ble_circuitpython import Link  # noqa: E402
 from insole import auth, gatt, protocol as p, record  # noqa: E402
-from link_stdio import build, live_day  # noqa: E402
+from sim.insole import build, live_day, stored_days  # noqa: E402
 from support import config  # noqa: E402
 
 NAME = "Insole L"
@@ -45,9 +45,8 @@ def insole(tmp_path):
     adafruit_ble.reset()
 
     def fresh(days=0):
+        stored_days(str(tmp_path / "store"), days)
         dev, store, service = build(str(tmp_path / "store"), KEY, DEVICE_ID, 10, clock_ms=Millis(), cfg=config())
-        for _ in range(days):
-            live_day(dev, store)
         link = Link(service, NAME, status_s=0.005, rsc_s=0.005, battery_s=0.005, alert_s=0.005,
                     pair_after_s=0.05, control_s=0.001, poll_s=0.002, indicate_s=0.2)
         link.register()
@@ -217,7 +216,7 @@ def test_a_session_commands_indications_records_alerts_status(insole):
         assert p.decode_status(value)["flags"] & p.AUTHENTICATED
         assert sent(conn, gatt.STATUS)  # and notified
         await until(lambda: sent(conn, gatt.RSC_MEASUREMENT) and sent(conn, gatt.BATTERY_LEVEL))
-        live_day(dev, store)  # a day within the limit: the next day's limit is 2 h
+        live_day(dev, store, 1800)  # a day within the limit, no alert: the next day's limit is 2 h
         assert dev.schedule.limit_s() == 7200
         assert (await command(conn, p.encode_command(p.REPORT_PAIN, 5)))[1] == p.OK
         await until(lambda: any(p.decode_alert(a)["kind"] == 5 for a in sent(conn, gatt.ALERTS)))
@@ -247,6 +246,7 @@ def test_a_session_commands_indications_records_alerts_status(insole):
 
 def test_an_unpaired_link_gets_nothing_from_the_insole_service(insole):
     link, dev, store, service = insole(days=5)
+    live_day(dev, store, 1800)  # worn within the limit, before the pre-warning: the plan steps up
     dev.report_pain(3)  # a pain rollback alert waits in the ring
     before = (dev.schedule.to_ints(), dict(dev.plan), dev.clock.unset, store.open_seq)
 
@@ -375,22 +375,23 @@ def test_a_second_link_is_dropped_and_gets_nothing(insole):
     assert not stray.notified and ("disconnect",) in adafruit_ble.calls
 
 
-def test_main_picks_this_binding_where_aioble_is_missing(tmp_path, monkeypatch):
+def test_main_serves_the_link_the_board_config_names(tmp_path):
     import main
     from edge import ble_circuitpython
     adafruit_ble.reset()
     dev, store, _ = build(str(tmp_path / "store"), KEY, DEVICE_ID, 10, cfg=config())
-    cfg = {"auth_key": KEY.hex(), "device_id": DEVICE_ID.decode(), "name": NAME}
+    cfg = {"auth_key": KEY.hex(), "device_id": DEVICE_ID.decode(), "name": NAME, "link": "circuitpython"}
 
     class Board:
         def battery_mv(self):
             return 3750
 
-    monkeypatch.setitem(sys.modules, "edge.ble_aioble", None)  # import fails, as without aioble
-    link = main.ble_link(dev, store, cfg, Board())
+    link = main.link_for(cfg, Board(), dev, store)
+    link.register()
     assert isinstance(link, ble_circuitpython.Link) and link.name == NAME
     assert [s.uuid.value for s in registered] == [s.uuid for s in gatt.SERVICES]
     assert ch(gatt.BATTERY_LEVEL).value == bytes((50,)) and ch(gatt.SERIAL).value == DEVICE_ID
-    monkeypatch.delitem(sys.modules, "edge.ble_circuitpython")
-    monkeypatch.setitem(sys.modules, "adafruit_ble", None)  # neither: no link
-    assert main.ble_link(dev, store, cfg, Board()) is None
+    with pytest.raises(ValueError, match="link 'zigbee'"):
+        main.link_for(dict(cfg, link="zigbee"), Board(), dev, store)
+    del cfg["auth_key"]  # not provisioned: no link, and the console says how to provision it
+    assert main.link_for(cfg, Board(), dev, store) is None

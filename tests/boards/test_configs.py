@@ -21,7 +21,7 @@ def pins(cfg):
 
 
 def test_core_keys_and_sensor_map_as_the_default_board():
-    default = load("default")
+    default = load("sim")
     for name in BOARDS:
         cfg = load(name)
         for key in ("fs_hz", "adc_bits", "fsr", "sensors"):

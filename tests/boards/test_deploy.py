@@ -3,7 +3,9 @@ the PATH: each fake appends its argv as a JSON line to a log; the fake mpremote
 also copies `fs cp` sources into a directory standing for the board."""
 import json
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +24,12 @@ with open(os.environ["FAKE_LOG"], "a") as log:
 if os.environ.get("FAKE_FAIL") == name:
     sys.exit("could not enter raw repl")
 """
-MPREMOTE = LOGGER + """if args[2:4] == ["fs", "cp"]:
+MPREMOTE = LOGGER + """if args[2:4] == ["fs", "cat"]:
+    path = os.path.join(os.environ["FAKE_BOARD"], args[4][1:])
+    if not os.path.isfile(path):
+        sys.exit("OSError: [Errno 2] ENOENT")
+    sys.stdout.write(open(path).read())
+if args[2:4] == ["fs", "cp"]:
     *srcs, dest = [a for a in args[4:] if a != "-r"]
     board = os.environ["FAKE_BOARD"]
     for src in srcs:
@@ -55,7 +62,7 @@ def fakes(tmp_path):
 
     def run(*args, **extra):
         env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", FAKE_LOG=str(log),
-                   FAKE_BOARD=str(board), **extra)
+                   FAKE_BOARD=str(board), XDG_DATA_HOME=str(tmp_path / "home"), **extra)
         return subprocess.run([sys.executable, str(DEPLOY), *args], env=env, capture_output=True, text=True)
 
     def calls(name=None):
@@ -92,14 +99,15 @@ def test_micropython_deploy_puts_every_file_in_its_place(fakes, tmp_path, name, 
     assert on_board == sorted([f[:-3] + ".mpy" for f in expected] + ["config.json"] + main)
     for f in expected:
         assert (board / f).with_suffix(".mpy").read_bytes()[:2] == b"M\x06"
-    assert json.loads((board / "config.json").read_text()) == cfg
+    on_board = json.loads((board / "config.json").read_text())
+    assert {k: v for k, v in on_board.items() if k not in PROVISIONED} == cfg
 
     remote = ["connect", str(port)]
     mp = calls("mpremote")
-    assert [c[:3] for c in mp] == [remote + ["exec"], remote + ["fs"], remote + ["mip"], remote + ["rtc"]]
-    assert "os.remove" in mp[0][3]  # stale .py would shadow the new .mpy
-    assert mp[2][2:] == ["mip", "install", "aioble"]
-    assert mp[3][2:] == ["rtc", "--set"]
+    assert [c[:4] for c in mp] == [remote + ["fs", "cat"], remote + ["exec", mp[1][3]], remote + ["fs", "cp"],
+                                   remote + ["mip", "install"], remote + ["rtc", "--set"]]
+    assert "os.remove" in mp[1][3]  # stale .py would shadow the new .mpy
+    assert mp[3][2:] == ["mip", "install", "aioble"]
 
 
 def test_a_missing_port_fails_before_anything_runs(fakes, tmp_path):
@@ -110,6 +118,88 @@ def test_a_missing_port_fails_before_anything_runs(fakes, tmp_path):
     assert calls() == [] and not any(board.iterdir())
 
 
+PROVISIONED = ("device_id", "auth_key", "passkey")
+
+
+def provisioned(board, home):
+    """(board's config, host's key bytes, host's key file) after a deploy."""
+    cfg = json.loads((board / "config.json").read_text())
+    key_file = home / "insole" / "keys" / f"{cfg['device_id']}.hex"
+    return cfg, bytes.fromhex(key_file.read_text()), key_file
+
+
+def test_deploy_provisions_an_id_and_a_key_and_a_redeploy_keeps_them(fakes, tmp_path):
+    run, calls, board = fakes
+    port = tmp_path / "ttyACM0"
+    port.touch()
+    home = tmp_path / "home"
+    assert run("esp32s3", str(port)).returncode == 0
+    cfg, key, key_file = provisioned(board, home)
+    assert re.fullmatch(r"INSOLE-[0-9A-F]{8}", cfg["device_id"])
+    assert len(key) == 32 and bytes.fromhex(cfg["auth_key"]) == key and len(set(key)) > 8
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    passkey = (key_file.parent / f"{cfg['device_id']}.passkey").read_text().strip()
+    assert passkey == "%06d" % cfg["passkey"]
+
+    assert run("esp32s3", str(port)).returncode == 0  # a redeploy reads the board's config first
+    again, key_again, _ = provisioned(board, home)
+    assert (again["device_id"], key_again, again["passkey"]) == (cfg["device_id"], key, cfg["passkey"])
+
+    assert run("esp32s3", str(port), "--new-key").returncode == 0
+    renewed, new_key, _ = provisioned(board, home)
+    assert renewed["device_id"] == cfg["device_id"] and new_key != key and len(new_key) == 32
+
+
+def test_a_second_board_gets_its_own_id_and_key(fakes, tmp_path):
+    run, _, board = fakes
+    port = tmp_path / "ttyACM0"
+    port.touch()
+    assert run("esp32s3", str(port)).returncode == 0
+    first = provisioned(board, tmp_path / "home")
+    (board / "config.json").unlink()  # another board: nothing provisioned on it yet
+    assert run("esp32s3", str(port)).returncode == 0
+    second = provisioned(board, tmp_path / "home")
+    assert first[0]["device_id"] != second[0]["device_id"] and first[1] != second[1]
+
+
+def test_the_sim_board_gets_a_real_boards_image_in_a_folder_and_a_pull_works_at_once(fakes, tmp_path):
+    run, calls, board = fakes
+    port = tmp_path / "ttyACM0"
+    port.touch()
+    assert run("esp32s3", str(port)).returncode == 0
+    folder = tmp_path / "insole"
+    proc = run("sim", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    real = {p.relative_to(board).as_posix() for p in board.rglob("*") if p.is_file()}
+    sim = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    # the same image, less the ESP32's own board module, plus the sim board's hardware
+    assert real - sim == {"boards/esp32.mpy"}
+    assert sim - real == {"boards/sim.mpy"} | {f"sim/{p.stem}.mpy" for p in (FIRMWARE / "sim").glob("*.py")}
+    assert (folder / "main.py").read_bytes() == (FIRMWARE / "main.py").read_bytes()
+    cfg, key, _ = provisioned(folder, tmp_path / "home")
+
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "home"))
+    insole = Path(sys.executable).with_name("insole")
+    status = subprocess.run([str(insole), "status", "--device", cfg["device_id"], "--via", f"virtual:{folder}"],
+                            env=env, capture_output=True, text=True)
+    assert status.returncode == 0, status.stderr
+    assert "worn 0 min of 60 min" in status.stdout
+    pull = subprocess.run([str(insole), "pull", "--device", cfg["device_id"], "--via", f"virtual:{folder}", "--foot",
+                           "L", "--db", str(tmp_path / "insole.db")], env=env, capture_output=True, text=True)
+    assert pull.returncode == 0 and "0 records received" in pull.stdout, pull.stderr
+
+
+def test_a_folder_without_a_deployed_insole_is_refused_with_the_deploy_command(tmp_path):
+    insole = Path(sys.executable).with_name("insole")
+    proc = subprocess.run([str(insole), "status", "--device", "X", "--via", f"virtual:{tmp_path}", "--key-file",
+                           os.devnull], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (f"Error: no virtual insole deployed in {tmp_path}: "
+                                                     f"run `make deploy BOARD=sim PORT={tmp_path}`")
+    assert list(tmp_path.iterdir()) == []  # nothing was created
+
+
 def test_a_failing_mpremote_stops_the_deploy_with_its_command(fakes, tmp_path):
     run, calls, _ = fakes
     port = tmp_path / "ttyACM0"
@@ -117,13 +207,13 @@ def test_a_failing_mpremote_stops_the_deploy_with_its_command(fakes, tmp_path):
     proc = run("esp32s3", str(port), FAKE_FAIL="mpremote")
     assert proc.returncode == 2
     assert "failed (exit 1)" in proc.stderr and "mpremote connect" in proc.stderr
-    assert len(calls("mpremote")) == 1
+    assert len(calls("mpremote")) == 2  # the config read, then the first write
 
 
 def test_an_unknown_board_lists_the_boards(fakes, tmp_path):
     run, calls, _ = fakes
     proc = run("esp32", str(tmp_path))
-    assert proc.returncode == 2 and "esp32c3, esp32s3, xiao_nrf52840" in proc.stderr
+    assert proc.returncode == 2 and "esp32c3, esp32s3, sim, xiao_nrf52840" in proc.stderr
     assert calls() == []
 
 
@@ -144,6 +234,7 @@ def test_circuitpython_deploy_copies_sources_to_the_drive(fakes, tmp_path):
     assert on_drive == sorted([f for f in every if f != viper] + ["boot_out.txt", "config.json"] + main)
     assert (drive / "boards" / "nrf52840_cp.py").read_bytes() == (FIRMWARE / "boards" / "nrf52840_cp.py").read_bytes()
     assert json.loads((drive / "config.json").read_text())["runtime"] == "circuitpython"
+    assert provisioned(drive, tmp_path / "home")[1]
     assert calls("circup") == [["--path", str(drive), "install", "asyncio", "adafruit_ble"]]
     assert calls("mpremote") == [] and calls("mpy-cross") == []
 

@@ -35,7 +35,7 @@ def data_dir(dataset):
     raise SkipTest("no %s recordings (set INSOLE_DATA)" % dataset)
 
 
-def config(name="default"):
+def config(name="sim"):
     with open(FIRMWARE + "/config/" + name + ".json") as f:
         return json.load(f)
 

@@ -17,7 +17,7 @@ import aioble.security  # noqa: E402
 
 from edge.ble_aioble import MTU, Link  # noqa: E402
 from insole import auth, gatt, protocol as p, record  # noqa: E402
-from link_stdio import build, live_day  # noqa: E402
+from sim.insole import build, live_day, stored_days  # noqa: E402
 
 NAME = "Insole L"
 
@@ -37,9 +37,8 @@ def fresh(days=0):
     path = new_dir("ble")
     clock = Millis()
     cfg = config()
+    stored_days(path, days)
     dev, store, service = build(path, KEY, DEVICE_ID, 10, clock_ms=clock, random_bytes=lcg_bytes(5), cfg=cfg)
-    for _ in range(days):
-        live_day(dev, store)
     link = Link(service, NAME, status_s=0.005, rsc_s=0.005, battery_s=0.005, alert_s=0.005, pair_after_s=0.05)
     return link, dev, store, service, clock, path
 
@@ -157,7 +156,7 @@ def test_a_session_commands_indications_records_alerts():
         assert all(len(r) == record.SIZE for r in sent(conn, gatt.RECORDS))
         code, value = conn.read(status_char)
         assert code == 0 and p.decode_status(value)["record_seq"] == 40
-        live_day(dev, store)  # a day within the limit: the next day's limit is 2 h
+        live_day(dev, store, 1800)  # a day within the limit, no alert: the next day's limit is 2 h
         assert dev.schedule.limit_s() == 7200
         assert (await command(link, conn, p.encode_command(p.REPORT_PAIN, 5)))[1] == p.OK
         await settle(10)

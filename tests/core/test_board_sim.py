@@ -1,27 +1,33 @@
-"""The sim board: recorded counts in virtual time through the same ring a real board fills."""
+"""The sim board: a day script lived through the modelled sensors, in virtual time,
+through the same ring a real board fills."""
 import asyncio
 from array import array
 
-from support import config, play, run, walk_counts
+from support import config, data_dir, play, run
 
+from boards import REST_HZ
 from boards.sim import Board
 from edge.motor import duty_u16
 from insole.alerts import PRE_WARNING
 from insole.pipeline import Pipeline
+from sim import day
+from sim.recordings import GaitpdbReader
+
+WALK = "GaCo01_01.txt"
 
 
-def rows(n, channels=8):
-    return [array("H", [k * 10 + ch for ch in range(channels)]) for k in range(n)]
+def walk_path():
+    return data_dir("gaitpdb") + "/" + WALK
 
 
 def drain(board, step_ms=10):
-    """Idle in steps of step_ms, taking every sample, until the counts run out."""
+    """Idle in steps of step_ms, taking every sample, until the script has been lived."""
     got = []
 
     async def consume():
         s = board.sampler
         s.start()
-        while not s.done or s.ready():
+        while board.living():
             await board.idle_ms(step_ms)
             while s.ready():
                 got.append(list(s.take()))
@@ -30,30 +36,49 @@ def drain(board, step_ms=10):
     return got
 
 
-def test_replays_every_row_in_order_in_virtual_time():
-    b = Board(config(), rows(250))
+def scripted(schedule, cfg):
+    """The same script's rows from sim/day.py's own day generator."""
+    blocks = day.render_blocks(GaitpdbReader(walk_path(), "L"), cfg["fs_hz"], day.make_adc(cfg))
+    return [list(r) for r in day.ScriptedDay(schedule, blocks, cfg["fs_hz"], len(cfg["sensors"]))]
+
+
+def test_lives_a_script_row_by_row_in_virtual_time():
+    cfg = config()
+    schedule = [("off", 2), ("walk", 5), ("stand", 1), ("walk", 3)]
+    b = Board(cfg)
+    b.live(schedule, walk_path(), "L")
     got = drain(b)
-    assert got == [list(r) for r in rows(250)]
-    assert b.sampler.dropped == 0
-    assert 2490 <= b.now_ms <= 2520  # 250 samples at 100 Hz
+    assert got == scripted(schedule, cfg)  # the walk resumes where it stopped, as a day's does
+    assert b.sampler.dropped == 0 and b.now_ms == 11000
 
 
-def test_a_consumer_that_idles_too_long_loses_samples_like_a_board():
-    b = Board(config(), rows(100))
-    got = drain(b, step_ms=200)  # 20 samples fall due per idle; the ring keeps RING - 1
-    assert b.sampler.dropped > 0
-    assert len(got) + b.sampler.dropped == 100
-    assert all(len(r) == 8 for r in got)
+def test_at_the_rest_rate_a_sample_stands_for_a_second():
+    b = Board(config())
+    b.sampler.rate(REST_HZ)
+    b.live([("off", 90)])
+    got = drain(b)
+    assert len(got) == 90 and b.now_ms == 90000
+
+
+def test_a_day_with_wear_needs_a_walk():
+    b = Board(config())
+    try:
+        b.live([("walk", 5)])
+    except ValueError as e:
+        assert "walk recording" in str(e)
+    else:
+        raise AssertionError("no error")
 
 
 def test_nothing_is_sampled_before_start():
-    b = Board(config(), rows(10))
+    b = Board(config())
+    b.live([("off", 5)])
 
     async def idle():
         await b.idle_ms(100)
 
     asyncio.run(idle())
-    assert not b.sampler.ready() and b.ticks == 0
+    assert not b.sampler.ready() and b.now_ms == 100  # time passed, nothing was sampled
 
 
 def test_motor_on_the_virtual_clock():
@@ -64,16 +89,17 @@ def test_motor_on_the_virtual_clock():
     assert b.motor_pwm.changes == [(0, half), (150, 0), (300, half), (450, 0)]
 
 
-def test_battery_and_watchdog():
+def test_battery_watchdog_and_no_rtc():
     b = Board(config(), battery_mv=3700)
     b.feed_watchdog()
-    assert b.battery_mv() == 3700 and b.watchdog_feeds == 1
+    assert b.battery_mv() == 3700 and b.watchdog_feeds == 1 and b.rtc_unix() is None
 
 
 def test_a_walk_through_the_board_finds_the_steps_of_a_direct_feed():
-    samples, _ = walk_counts("GaCo01_01.txt", "L", limit=3000)
-    direct = run(Pipeline(config()), samples)
-    b = Board(config(), samples)
-    pipe = Pipeline(config())
-    assert run(pipe, [array("H", r) for r in drain(b)]) == direct
+    cfg = config()
+    schedule = [("walk", 30)]
+    direct = run(Pipeline(cfg), [array("H", r) for r in scripted(schedule, cfg)])
+    b = Board(cfg)
+    b.live(schedule, walk_path(), "L")
+    assert run(Pipeline(cfg), [array("H", r) for r in drain(b)]) == direct
     assert len(direct) > 10 and b.sampler.dropped == 0

@@ -55,7 +55,7 @@ def test_a_set_clock_dates_the_day_and_clears_the_flag():
 
 
 def test_checkpoint_falls_due_and_is_a_partial_record_of_the_open_day():
-    dev = Device(small_config(), checkpoint_s=5)
+    dev = Device(dict(small_config(), checkpoint_s=5))
     run_seconds(dev, 5)
     assert dev.due == DUE_CHECKPOINT
     snap = record.decode(dev.checkpoint())

@@ -1,4 +1,4 @@
-"""The flash store: log, checkpoint, configuration, power cuts and a full flash
+"""The flash store: log, checkpoint and state, numbering floor, power cuts and a full flash
 (CPython and MicroPython, on a scratch directory under /tmp)."""
 import os
 
@@ -31,7 +31,7 @@ def opened(path, fs=None, **kw):
 def close_days(store, n, wear_s=3600):
     for _ in range(n):
         s = store.open_seq
-        store.close_day(rec(s, wear_s), rec(s + 1, 0, True), 0)
+        store.close_day(rec(s, wear_s), rec(s + 1, 0, True))
 
 
 def seqs(store, after=0):
@@ -71,7 +71,7 @@ def test_empty_store(path):
     assert current is None
     assert (store.open_seq, store.dropped, store.corrupt) == (1, 0, 0)
     assert seqs(store) == []
-    assert store.load_config() is None
+    assert store.load_meta() is None
 
 
 @with_dir
@@ -92,40 +92,28 @@ def test_append_and_read_after_restart(path):
 @with_dir
 def test_records_must_follow_the_sequence(path):
     store, _ = opened(path)
-    raises(ValueError, store.checkpoint, rec(2, 60, True), 0)
-    raises(ValueError, store.checkpoint, rec(1, 60), 0)
-    raises(ValueError, store.close_day, rec(1), rec(3, 0, True), 0)
-    raises(ValueError, store.close_day, rec(1, 60, True), rec(2, 0, True), 0)
+    raises(ValueError, store.checkpoint, rec(2, 60, True))
+    raises(ValueError, store.checkpoint, rec(1, 60))
+    raises(ValueError, store.close_day, rec(1), rec(3, 0, True))
+    raises(ValueError, store.close_day, rec(1, 60, True), rec(2, 0, True))
     raises(ValueError, Store, path, None, 4, 8 * SIZE - 1)
-
-
-@with_dir
-def test_checkpoint_interval(path):
-    store, _ = opened(path, checkpoint_s=300)
-    assert store.due(0)
-    store.checkpoint(rec(1, 60, True), 100)
-    assert not store.due(399)
-    assert store.due(400)
-    store, current = opened(path)
-    assert current == rec(1, 60, True)
-    assert store.due(0)
 
 
 @with_dir
 def test_checkpoint_write_is_atomic(path):
     store, _ = opened(path)
-    store.checkpoint(rec(1, 300, True), 0)
+    store.checkpoint(rec(1, 300, True))
     for cut_at, survivor in ((1, 300), (2, 600)):
         store, _ = opened(path, TearingFs(cut_at, cut))
         try:
-            store.checkpoint(rec(1, 600, True), 0)
+            store.checkpoint(rec(1, 600, True))
         except PowerCut:
             pass
         store, current = opened(path)
         assert decode(current)["wear_s"] == survivor, cut_at
         with open(path + "/ckpt.rec", "rb") as f:
             assert f.read() == current  # a complete .tmp is rolled forward
-        store.checkpoint(rec(1, 300, True), 0)
+        store.checkpoint(rec(1, 300, True))
 
 
 @with_dir
@@ -135,16 +123,16 @@ def test_close_day_is_exactly_once_at_every_cut(path):
         base = path + "/%d" % cut_at
         store, _ = opened(base, segment_records=2)
         close_days(store, 3)
-        store.checkpoint(rec(4, 600, True), 0)
+        store.checkpoint(rec(4, 600, True))
         store, _ = opened(base, TearingFs(cut_at, cut), segment_records=2)
         try:
-            store.close_day(rec(4, 900), rec(5, 0, True), 0)
+            store.close_day(rec(4, 900), rec(5, 0, True))
             finished = True
         except PowerCut:
             finished = False
         store, current = opened(base, segment_records=2)
         if current is not None and decode(current)["seq"] == 4:
-            store.close_day(rec(4, decode(current)["wear_s"]), rec(5, 0, True), 0)
+            store.close_day(rec(4, decode(current)["wear_s"]), rec(5, 0, True))
         assert seqs(store) == [1, 2, 3, 4], cut_at
         assert list(store.records_after(3))[0]["wear_s"] in (600, 900)
         assert store.open_seq == 5
@@ -152,7 +140,7 @@ def test_close_day_is_exactly_once_at_every_cut(path):
         if finished:
             break
         cut_at += 1
-    assert cut_at == 6  # checkpoint write + rename, append, next checkpoint write + rename
+    assert cut_at == 10  # checkpoint write + rename, append, floor twice (write + rename), next checkpoint
 
 
 @with_dir
@@ -161,7 +149,7 @@ def test_torn_tail_is_counted_and_written_over(path):
     close_days(store, 5)
     store, _ = opened(path, TearingFs(3, cut), segment_records=4)
     try:
-        store.close_day(rec(6), rec(7, 0, True), 0)
+        store.close_day(rec(6), rec(7, 0, True))
     except PowerCut:
         pass
     segment = path + "/log/00000005.rec"
@@ -207,7 +195,7 @@ def test_truncated_segment(path):
 def test_closed_checkpoint_repairs_its_corrupt_log_slot(path):
     store, _ = opened(path, segment_records=4)
     close_days(store, 3)
-    store.close_day(rec(4, 1234), rec(5, 0, True), 0)
+    store.close_day(rec(4, 1234), rec(5, 0, True))
     with open(path + "/ckpt.rec", "wb") as f:  # as if cut before step 3, on a filesystem
         f.write(rec(4, 1234))                  # that left record 4 full-size but garbled
     flip_byte(path + "/log/00000001.rec", 3 * SIZE + 20)
@@ -248,9 +236,8 @@ def test_full_flash_drops_oldest_and_retries(path):
     fs = FullFs(path, 1000)
     store, _ = opened(path, fs, segment_records=4)
     for day in range(1, 41):
-        store.save_config(("schedule day %03d " % day).encode() + b"." * 40)
         close_days(store, 1)
-        store.checkpoint(rec(day + 1, 300, True), 0)
+        store.checkpoint(rec(day + 1, 300, True))
     assert fs.full > 0
     assert tree_size(path) <= 1000
     kept = seqs(store)
@@ -259,35 +246,71 @@ def test_full_flash_drops_oldest_and_retries(path):
     store, current = opened(path, segment_records=4)
     assert seqs(store) == kept
     assert decode(current)["wear_s"] == 300
-    assert store.load_config() == b"schedule day 040 " + b"." * 40
+    assert store.open_seq == 41
 
 
 @with_dir
-def test_config_survives_a_cut_at_every_write(path):
+def test_meta_copies_survive_a_cut_at_every_write(path):
     for cut_at, survivor in ((1, b"v1"), (2, b"v2"), (3, b"v2"), (4, b"v2")):
         base = path + "/%d" % cut_at
         store, _ = opened(base)
-        store.save_config(b"v1")
+        store.save_meta(b"v1")
         store, _ = opened(base, TearingFs(cut_at, cut))
         try:
-            store.save_config(b"v2")
+            store.save_meta(b"v2")
         except PowerCut:
             pass
         store, _ = opened(base)
-        assert store.load_config() == survivor, cut_at
-        flip_byte(base + "/cfg.a", 3)
-        assert store.load_config() == survivor, cut_at  # the backup is current too
+        assert store.load_meta() == survivor, cut_at
+        flip_byte(base + "/meta.a", 3)
+        assert store.load_meta() == survivor, cut_at  # the backup is current too
         store, _ = opened(base)
-        flip_byte(base + "/cfg.b", 3)
-        assert store.load_config() == survivor, cut_at  # and the first copy was repaired
+        flip_byte(base + "/meta.b", 3)
+        assert store.load_meta() == survivor, cut_at  # and the first copy was repaired
 
 
 @with_dir
-def test_config_limits(path):
+def test_meta_limits(path):
     store, _ = opened(path)
-    raises(ValueError, store.save_config, bytes(65536))
-    store.save_config(b"")
-    assert store.load_config() == b""
-    store.save_config(b'{"preset": "gentle"}')
+    raises(ValueError, store.save_meta, bytes(65536))
+    store.save_meta(b"")
+    assert store.load_meta() == b""
+    store.save_meta(b'{"preset": "gentle"}')
     store, _ = opened(path)
-    assert store.load_config() == b'{"preset": "gentle"}'
+    assert store.load_meta() == b'{"preset": "gentle"}'
+
+
+@with_dir
+def test_the_state_is_kept_beside_the_checkpoint_and_the_closed_day(path):
+    store, _ = opened(path)
+    assert store.state is None
+    store.checkpoint(rec(1, 300, True), b'{"step": 2}')
+    store, current = opened(path)
+    assert current == rec(1, 300, True) and store.state == b'{"step": 2}'
+    store.close_day(rec(1, 900), rec(2, 0, True), b'{"step": 3}')
+    store, current = opened(path)
+    assert current == rec(2, 0, True) and store.state == b'{"step": 3}'
+
+
+@with_dir
+def test_a_state_with_a_flipped_byte_is_not_taken(path):
+    store, _ = opened(path)
+    store.checkpoint(rec(1, 300, True), b'{"step": 2}')
+    flip_byte(path + "/ckpt.rec", SIZE + 3)
+    store, current = opened(path)
+    assert current is None and store.state is None
+
+
+@with_dir
+def test_numbering_never_goes_back_with_the_checkpoint_lost_after_a_factory_reset(path):
+    store, _ = opened(path)
+    close_days(store, 5)
+    store.drop_records()
+    assert seqs(store) == []
+    flip_byte(path + "/ckpt.rec", 3)  # the checkpoint's seq is gone too
+    store, current = opened(path)
+    assert current is None
+    assert store.open_seq == 6
+    flip_byte(path + "/meta.a", 8)  # and one copy of the floor
+    store, _ = opened(path)
+    assert store.open_seq == 6

@@ -103,5 +103,16 @@ class WDT:
         self.feeds += 1
 
 
+class RTC:
+    """The real-time clock: `RTC.now` is what `datetime()` was last set to (one clock per board)."""
+
+    now = None
+
+    def datetime(self, value=None):
+        if value is None:
+            return RTC.now
+        RTC.now = tuple(value)
+
+
 def lightsleep(ms=None):
     raise AssertionError("machine.lightsleep drops BLE connections on the ESP32 (micropython issue #6396)")

@@ -1,4 +1,5 @@
-"""The device commands against a virtual insole (the firmware in micropython over stdio)."""
+"""The device commands against a deployed virtual insole (its main.py in micropython,
+the link over stdio): right after `make deploy`, with the key it provisioned."""
 import json
 import os
 
@@ -11,14 +12,13 @@ def run(*args):
     return CliRunner().invoke(main, list(args))
 
 
-def setup(tmp_path):
-    key = tmp_path / "key.hex"
-    key.write_text(os.urandom(32).hex())
-    return ["--device", "VIRT-1", "--via", f"virtual:{tmp_path / 'store'}", "--key-file", str(key)], key
+def setup(deployed):
+    folder, cfg = deployed()
+    return ["--device", cfg["device_id"], "--via", f"virtual:{folder}"], folder
 
 
-def test_status_pain_and_schedule_reach_the_insole(tmp_path):
-    dev, _ = setup(tmp_path)
+def test_status_pain_and_schedule_reach_the_insole(deployed):
+    dev, _ = setup(deployed)
     out = run("schedule", "set", *dev, "--preset", "standard")
     assert out.exit_code == 0, out.output
     out = run("status", *dev, "--json")
@@ -31,27 +31,39 @@ def test_status_pain_and_schedule_reach_the_insole(tmp_path):
     assert run("calibrate", *dev, "--yes").exit_code == 0
 
 
-def test_bad_values_and_unknown_devices_are_refused(tmp_path):
-    dev, key = setup(tmp_path)
+def test_bad_values_and_unknown_devices_are_refused(deployed, tmp_path):
+    dev, folder = setup(deployed)
     out = run("schedule", "set", *dev, "--preset", "custom", "--cap", "-3")
     assert out.exit_code == 2 and "positive" in out.output
     out = run("pull", *dev, "--db", str(tmp_path / "x.db"))
     assert out.exit_code == 2 and "unknown device" in out.output
-    out = run("status", "--device", "VIRT-1", "--via", f"virtual:{tmp_path / 'store'}", "--key-file", str(tmp_path / "none"))
-    assert out.exit_code == 1 and "no key" in out.output
+    out = run("status", "--device", "OTHER-1", "--via", f"virtual:{folder}")
+    assert out.exit_code == 1 and "no key for OTHER-1" in out.output and "make deploy" in out.output
 
 
-def test_a_wrong_key_is_refused_by_the_insole(tmp_path):
-    dev, key = setup(tmp_path)
-    assert run("status", *dev).exit_code == 0  # the insole is provisioned with this key
+def test_a_wrong_key_is_refused_by_the_insole(deployed, tmp_path):
+    dev, folder = setup(deployed)
+    assert run("status", *dev).exit_code == 0  # the key deploy provisioned
     wrong = tmp_path / "wrong.hex"
     wrong.write_text(os.urandom(32).hex())
-    out = run("status", "--device", "VIRT-1", "--via", f"virtual:{tmp_path / 'store'}", "--key-file", str(wrong))
+    out = run("status", *dev, "--key-file", str(wrong))
     assert out.exit_code == 1 and "AUTH_FAILED" in out.output
 
 
-def test_scan_lists_the_insole_with_its_battery(tmp_path):
-    dev, _ = setup(tmp_path)
-    assert run("status", *dev).exit_code == 0
-    out = run("scan", "--via", f"virtual:{tmp_path / 'store'}", "--timeout", "0.1")
-    assert out.exit_code == 0 and "100 %" in out.output and "virtual" in out.output
+def test_a_pain_report_outlives_the_power_up_that_took_it(deployed, tmp_path):
+    dev, folder = setup(deployed)
+    out = run("virtual", "live", str(folder), "--days", "1", "--wear", "0.5")  # within the plan: a step up
+    assert out.exit_code == 0, out.output
+    assert json.loads(run("status", *dev, "--json").output)["limit_s"] == 7200
+    out = run("pain", *dev, "--severity", "6")
+    assert out.exit_code == 0 and "of 60 min" in out.output
+    # each command is a power-up: the rollback is still in force, and held for the next days
+    assert json.loads(run("status", *dev, "--json").output)["limit_s"] == 3600
+    assert run("virtual", "live", str(folder), "--days", "1", "--wear", "0.5").exit_code == 0
+    assert json.loads(run("status", *dev, "--json").output)["limit_s"] == 3600
+
+
+def test_scan_lists_the_insole_with_its_battery(deployed):
+    dev, folder = setup(deployed)
+    out = run("scan", "--via", f"virtual:{folder}", "--timeout", "0.1")
+    assert out.exit_code == 0 and "66 %" in out.output and dev[1] in out.output

@@ -30,7 +30,8 @@ def open_transport(spec: str) -> Transport:
         return BleakCentral(rest or None)
     if kind == "virtual":
         if not rest:
-            raise TransportError("virtual needs the insole's store directory: virtual:DIR")
+            raise TransportError("virtual needs the folder of a deployed virtual insole: virtual:DIR "
+                                 "(make deploy BOARD=sim PORT=DIR lays one out)")
         from insole_host.transport.virtual import VirtualInsole
         return VirtualInsole(rest)
     raise TransportError(f"unknown transport {kind!r}: one of {', '.join(BACKENDS)} (e.g. bumble:usb:0, bleak, virtual:DIR)")

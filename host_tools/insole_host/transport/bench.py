@@ -74,8 +74,7 @@ def pull_time_s(records: int, interval_ms: float, per_event: int, ll_packets_per
 async def _pull(days: int, pace=None) -> tuple[int, float, int]:
     """(records, wall seconds, notifications) of one pull over a Bumble LocalLink."""
     with tempfile.TemporaryDirectory(prefix="insole-bench-") as tmp:
-        async with insole_on_local_link(Path(tmp), pace=pace) as (insole, pair):
-            insole.live_days(days)
+        async with insole_on_local_link(Path(tmp), pace=pace, stored=days) as (insole, pair):
             host = BumbleCentral(device=pair.central)
             await host.connect(pair.insole_address)
             await host.authenticate(insole.key)

@@ -48,7 +48,7 @@ from bumble.transport.common import AsyncPipeSink
 import insole_host.firmware  # noqa: F401  (puts the firmware tree on sys.path)
 
 from insole import gatt, protocol  # noqa: E402
-from link_stdio import DEMO_KEY, build, live_day  # noqa: E402
+from sim.insole import DEMO_KEY, build, live_day, stored_days  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,9 @@ class InsolePeripheral:
         if connection is not self.connection or self._answers is None:
             raise att.ATT_Error(att.ATT_UNLIKELY_ERROR_ERROR)
         self._answers.put_nowait(self.service.control_write(bytes(data), self.secure(connection)))
+        device = self.service.device
+        if device.due:  # what a board's main loop does between two samples: the change goes to flash
+            device.service(self.service.store)
 
     # -- the connection
 
@@ -253,8 +256,11 @@ class FirmwareInsole:
     device_id: bytes = b"INS-0042"
     fs_hz: int = 10
 
+    stored: int = 0  # days already on its flash when it boots
+
     def __post_init__(self):
         self.clock = ManualClock()
+        stored_days(str(self.store_dir), self.stored)
         self.device, self.store, self.service = build(str(self.store_dir), self.key, self.device_id,
                                                       self.fs_hz, clock_ms=self.clock)
 

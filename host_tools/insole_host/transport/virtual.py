@@ -1,34 +1,48 @@
-"""The virtual insole as a transport: the firmware running in the `micropython`
-executable, serving the link's bytes over stdio (firmware/link_stdio.py has the
-line protocol). No radio: the pipe stands for an encrypted, bonded link unless
-`secure=False`. The insole keeps its flash in `store_dir`, so records, plan
-and numbering survive from one run (one "power-up") to the next.
+"""The virtual insole as a transport: the image `make deploy BOARD=sim PORT=DIR`
+laid out in DIR, booted by its own main.py under the `micropython` executable,
+serving the link's bytes over stdio (firmware/edge/link_stdio.py has the line
+protocol). No radio: the pipe stands for an encrypted, bonded link unless
+`secure=False`. Each start is a power-up; the insole keeps its flash in
+DIR/data, so records, plan and numbering survive from one to the next.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any, Callable
 
 from insole_host.transport.base import AccessDenied, Found, LinkLost, Transport, TransportError
-from insole_host.virtual import firmware_dir, micropython
+from insole_host.virtual import micropython
 
 from insole import gatt  # noqa: E402  (on sys.path through base)
 
 
+DEPLOY_HINT = "make deploy BOARD=sim PORT={folder}"
+
+
+def deployed(folder: str | Path) -> dict:
+    """The config of the virtual insole deployed in `folder`; TransportError if none is."""
+    folder = Path(folder)
+    try:
+        cfg = json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError):
+        cfg = None
+    if not isinstance(cfg, dict) or cfg.get("board_module") != "sim" or not (folder / "main.py").is_file():
+        raise TransportError(f"no virtual insole deployed in {folder}: run `{DEPLOY_HINT.format(folder=folder)}`")
+    return cfg
+
+
 class VirtualInsole(Transport):
-    """The Transport to a virtual insole (`micropython firmware/link_stdio.py STORE_DIR`)."""
+    """The Transport to the virtual insole deployed in `folder` (`micropython main.py` there)."""
 
     mtu = 247  # the stdio link carries any value whole, as an MTU of 247 does
 
-    def __init__(self, store_dir: str | Path, *, key: bytes | None = None, device_id: str = "VIRTUAL-1",
-                 days: int = 0, fs_hz: int = 10, secure: bool = True, heap: str = "4M"):
+    def __init__(self, folder: str | Path, *, secure: bool = True, heap: str = "4M"):
         super().__init__()
-        self.store_dir = Path(store_dir)
-        self.key = key
-        self.device_id = device_id
-        self.days = days
-        self.fs_hz = fs_hz
+        self.folder = Path(folder)
+        self.config = deployed(self.folder)
+        self.device_id = self.config.get("device_id", "")
         self.secure = secure
         self.heap = heap
         self.proc: asyncio.subprocess.Process | None = None
@@ -40,19 +54,16 @@ class VirtualInsole(Transport):
         """Power the virtual insole up (once; `connect` does it when needed)."""
         if self.proc is not None:
             return
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        args = [micropython(), "-X", f"heapsize={self.heap}", str(firmware_dir() / "link_stdio.py"),
-                str(self.store_dir), "--id", self.device_id, "--fs", str(self.fs_hz), "--days", str(self.days)]
-        if self.key is not None:
-            args += ["--key", self.key.hex()]
-        self.proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.PIPE,
-                                                         stdout=asyncio.subprocess.PIPE,
-                                                         stderr=asyncio.subprocess.PIPE)
+        self.proc = await asyncio.create_subprocess_exec(
+            micropython(), "-X", f"heapsize={self.heap}", "main.py", cwd=self.folder,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         first = await self.proc.stdout.readline()
+        while first.startswith(b"main:"):  # the firmware's own console line
+            first = await self.proc.stdout.readline()
         if not first.startswith(b"K"):
-            err = (await self.proc.stderr.read()).decode().strip()
+            err = (await self.proc.stderr.read()).decode().strip().splitlines()
             self.proc = None
-            raise TransportError(f"the virtual insole did not start: {err or first!r}")
+            raise TransportError(f"the virtual insole did not start: {err[-1] if err else first!r}")
         self.newest_seq = int(first.split()[1])
 
     async def stop(self) -> None:
@@ -80,8 +91,11 @@ class VirtualInsole(Transport):
                 out = []
                 while True:
                     raw = await self.proc.stdout.readline()
-                    if not raw:
-                        raise ConnectionError("the virtual insole stopped")
+                    if not raw or raw == b"POWER CUT\n":
+                        err = (await self.proc.stderr.read()).decode().strip().splitlines()
+                        said = [" ".join(w) for w in out]  # a traceback goes to stdout on the unix port
+                        reason = raw.decode().strip().lower() or (err or said or [""])[-1]
+                        raise ConnectionError("the virtual insole stopped" + (f": {reason}" if reason else ""))
                     words = raw.decode().split()
                     if words == ["K"]:
                         break
@@ -103,7 +117,7 @@ class VirtualInsole(Transport):
             callback(data)
 
     async def scan(self, timeout: float = 5.0) -> list[Found]:
-        return [Found(f"virtual {self.device_id}", f"stdio:{self.store_dir}", None)]
+        return [Found(self.device_id, f"virtual:{self.folder}", None)]
 
     async def connect(self, address: str | None = None) -> None:
         await self.start()
@@ -132,7 +146,20 @@ class VirtualInsole(Transport):
     async def subscribe(self, characteristic: gatt.Characteristic, callback: Callable[[bytes], Any]) -> None:
         self._subscribers.setdefault(characteristic.name, []).append(callback)
 
-    async def live_days(self, days: int, worn_s: int | None = None) -> None:
-        """The virtual wearer lives `days` days (records to pull)."""
+    async def live(self, walk: Path, foot: str, schedule: list[tuple[str, int]]) -> None:
+        """The virtual wearer lives `schedule` [(kind, seconds)] through the sensors, walking `walk`."""
         await self.start()
-        await self._exchange("D %d%s" % (days, "" if worn_s is None else " %d" % worn_s))
+        await self._exchange("L %s %s %s" % (walk, foot, " ".join(f"{k}:{int(s)}" for k, s in schedule)))
+
+    async def device_state(self) -> dict:
+        """Everything the insole's coach knows, as its store keeps it (the sim link's `S`)."""
+        await self.start()
+        for words in await self._exchange("S"):
+            if words[:2] == ["V", "state"]:
+                return json.loads(" ".join(words[2:]))
+        raise TransportError("no state from the virtual insole")
+
+    async def midnight(self) -> None:
+        """The insole lies unloaded until its next local midnight, when its day closes."""
+        await self.start()
+        await self._exchange("M")

@@ -1,6 +1,6 @@
 """The virtual insole living scripted days with the break-in coach.
 
-    micropython days.py SCENARIO.json STORE_DIR
+    micropython -m sim.days SCENARIO.json STORE_DIR     (in firmware/)
 
 Runs the device (pipeline, schedule, alerts, clock: insole/device.py) on a
 virtual clock over scripted days of wear (sim/day.py) woven from a real walk,
@@ -30,17 +30,16 @@ from sim.recordings import GaitpdbReader
 
 
 def run(scenario, store_dir):
-    with open(config_path("default")) as f:
+    with open(config_path("sim")) as f:
         cfg = json.load(f)
     cfg["fs_hz"] = scenario.get("fs_hz", cfg["fs_hz"])
     fs = cfg["fs_hz"]
     buzzes = []
     dev = Device(cfg, scenario.get("plan"), buzz=lambda kind: buzzes.append([dev.clock.day, dev.clock.second, kind]))
     store = Store(store_dir)
-    store.recover()
-    dev.seq = store.open_seq
+    dev.restore(store)
     if scenario.get("set_time"):
-        dev.clock.set(*scenario["set_time"])
+        dev.set_time(*scenario["set_time"])
     adc = day.make_adc(cfg)
     blocks = day.render_blocks(GaitpdbReader(scenario["walk"], scenario.get("foot", "L")), fs, adc)
     event = array("i", [0] * EVENT_LEN)
@@ -67,9 +66,9 @@ def run(scenario, store_dir):
                 if what == "pain":
                     today["pain"].append([second, arg, dev.report_pain(arg), dev.schedule.limit_s()])
                 elif what == "ack":
-                    dev.alerts.ack()
+                    dev.ack_alert()
                 else:
-                    dev.alerts.snooze(second)
+                    dev.snooze()
             dev.sample(counts)
             if dev.at_second():
                 second += 1
@@ -90,7 +89,7 @@ def run(scenario, store_dir):
 
 def main(argv):
     if len(argv) != 2:
-        sys.stderr.write("usage: days.py SCENARIO.json STORE_DIR\n")
+        sys.stderr.write("usage: micropython -m sim.days SCENARIO.json STORE_DIR\n")
         return 2
     try:
         with open(argv[0]) as f:
