@@ -12,7 +12,7 @@ adafruit_ble on CircuitPython).
 import asyncio
 import json
 
-from boards import load
+from boards import load, safe_boot
 from edge.clock import random_bytes
 from edge.motor import Motor
 from edge.store import Store
@@ -39,9 +39,11 @@ async def sampling(board, device, store, idle_ms=20):
     The ring holds 70 ms at 100 Hz; idling 20 ms between drains leaves room for
     the motor and BLE tasks.
     """
-    board.sampler.start()
-    take = board.sampler.take
+    sampler = board.sampler
+    sampler.start()
+    take = sampler.take
     while True:
+        device.skip(sampler.newly_lost())  # the clock goes on through samples the board lost
         sample = take()
         while sample is not None:
             device.sample(sample)
@@ -91,5 +93,5 @@ async def main(config_path=CONFIG, store_root=STORE):
     await asyncio.gather(*tasks)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and not safe_boot():
     asyncio.run(main())
