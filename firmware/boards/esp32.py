@@ -51,9 +51,13 @@ class Sampler(boards.Sampler):
 
     def start(self, notify=None):
         super().start(notify)
+        self.count_from_now()
+        self.timer.init(mode=Timer.PERIODIC, freq=self.fs, callback=self.sample)
+
+    def count_from_now(self):
+        """Start counting missed ticks afresh: at start(), and whenever fs changes."""
         self._t0 = self.ticks_ms()
         self._f0 = self.fired
-        self.timer.init(mode=Timer.PERIODIC, freq=self.fs, callback=self.sample)
 
     def sample(self, _source=None):
         """The timer's callback: counted, then one sample into the ring."""
@@ -67,6 +71,8 @@ class Sampler(boards.Sampler):
     def _count_missed(self):
         """Ticks due by ticks_ms that never called back, since start(). The window
         moves on by whole seconds (fs ticks each), so the numbers stay small."""
+        if not self.running:
+            return
         elapsed = ticks_diff(self.ticks_ms(), self._t0)
         ran = ((self.fired - self._f0 + TICK_HALF) & TICK_MASK) - TICK_HALF
         behind = elapsed * self.fs // 1000 - ran

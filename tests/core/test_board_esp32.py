@@ -289,3 +289,14 @@ def test_idle_yields_to_asyncio_without_lightsleep():
 
     asyncio.run(main())
     assert ticks == [1, 1, 1]
+
+
+def test_a_stopped_sampler_misses_nothing():
+    s = board().sampler
+    clock = Clock()
+    s.ticks_ms = clock.ticks_ms
+    s.start()
+    run_timer(s, clock, 1000)
+    s.stop()
+    clock.now += 60000
+    assert s.newly_lost() == 0 and s.missed == 0
