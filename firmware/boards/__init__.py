@@ -25,7 +25,8 @@
 Modules: esp32 (MicroPython: ESP32-S3, ESP32-C3), nrf52840_cp (CircuitPython:
 XIAO nRF52840), sim (the unix port: recorded counts in virtual time).
 `load(cfg)` builds the Board of the module a config names in "board_module";
-`safe_boot()`, first thing in main.py, says whether to leave the board to the tools.
+`safe_boot()`, asked by main.py before it starts the firmware, says whether to
+leave the board to the tools this boot.
 """
 import os
 
@@ -169,7 +170,7 @@ def safe_boot(flag=SAFE_BOOT_FLAG):
         os.stat(flag)
     except OSError:
         if _usb_owns_drive():
-            print("safe boot: CIRCUITPY is writable over USB (user pin held at reset); reset to run the insole")
+            print("safe boot: boot.py left CIRCUITPY writable over USB; reset to run the insole")
             return True
         return False
     try:
