@@ -37,10 +37,14 @@ MPREMOTE ?= mpremote
 deploy: $(STAMP)
 	$(PY) tools/deploy.py $(BOARD) $(PORT) $(if $(NEW_KEY),--new-key)
 
-repl:
+# repl and selftest restart the board in safe boot first: the firmware off, so its
+# watchdog cannot reset the board under mpremote (tools/deploy.py --safe-boot).
+repl: $(STAMP)
+	$(PY) tools/deploy.py --safe-boot $(PORT)
 	$(MPREMOTE) connect $(PORT) repl
 
-selftest:
+selftest: $(STAMP)
+	$(PY) tools/deploy.py --safe-boot $(PORT)
 	$(MPREMOTE) connect $(PORT) run firmware/selftest.py
 
 # Follows what the running firmware prints, without stopping it, and keeps a copy.

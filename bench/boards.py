@@ -62,7 +62,8 @@ def main():
     h = board_heap()
     print(f"board heap, {HEAP_BOARD}:    {h['data'] / 1024:.1f} KB data at peak (budget "
           f"{BUDGETS['peak_data_heap_bytes'] / 1024:.0f} KB) + {h['code'] / 1024:.1f} KB code from .mpy = "
-          f"{h['peak_heap'] / 1024:.1f} KB; {h['samples']} samples through the timer sampler, device, store, motor, "
+          f"{h['peak_heap'] / 1024:.1f} KB; {h['samples']} samples ({h['virtual_s']} s on a virtual clock) through "
+          f"the timer sampler, device, store, motor, "
           f"BLE link with a fake central ({h['ble_notifications']} notifications, the day's record among "
           f"them) (micropython unix port, 64-bit)")
     rom = board_heap(romfs=True)

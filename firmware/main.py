@@ -14,7 +14,7 @@ insole on the unix port).
 import asyncio
 import json
 
-from boards import REST_HZ, load
+from boards import REST_HZ, load, safe_boot
 from edge.clock import random_bytes
 from edge.motor import Motor
 from edge.store import Store
@@ -36,6 +36,7 @@ async def sampling(board, device, store, idle_ms=20):
     fs = device.pipeline.fs
     sampler.start()
     while True:
+        device.skip(sampler.newly_lost())  # the clock goes on through samples the board lost
         resting = sampler.hz == REST_HZ  # the rate the waiting samples were taken at
         sample = sampler.take()
         while sample is not None:
@@ -96,5 +97,5 @@ async def main(config_path=CONFIG, store_root=STORE):
     await asyncio.gather(*tasks)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and not safe_boot():
     asyncio.run(main())

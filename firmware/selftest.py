@@ -36,8 +36,9 @@ async def readings(board, cfg):
                 print("FAIL no samples: the sampler is not running")
             else:
                 print("  ".join("%d:%5d (%4d)" % (ch, c, c * full_mv // 65535) for ch, c in enumerate(last)))
+    s.newly_lost()  # counts the timer ticks that never ran
     s.stop()
-    print("battery %d mV; samples dropped %d" % (board.battery_mv(), s.dropped))
+    print("battery %d mV; samples dropped %d (ring full), missed %d (timer)" % (board.battery_mv(), s.dropped, s.missed))
 
 
 async def buzz(board):

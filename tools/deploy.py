@@ -1,6 +1,7 @@
 """Put the firmware on a board: `make deploy BOARD=esp32s3 PORT=/dev/ttyACM0`.
 
     python tools/deploy.py BOARD PORT [--new-key]   BOARD names firmware/config/BOARD.json
+    python tools/deploy.py --safe-boot PORT         restart a MicroPython board with the firmware off, once
     python tools/deploy.py --package-json           rewrite package.json (mip) from the firmware tree
 
 Provisioning: every deploy gives the board's config.json the insole's id
@@ -16,6 +17,12 @@ The sim board ("runtime": "unix"): PORT is a folder, which gets exactly the
 image a MicroPython board gets (compiled for this machine) and its config;
 `insole ... --via virtual:PORT` boots its main.py under `micropython`.
 
+A board that runs the insole has its watchdog armed, and mpremote's Ctrl-C
+stops the feeding: the board would reset within seconds, partway through a
+copy. So the deploy (and `make repl`, `make selftest`) first writes the
+`safe_boot` flag file and resets the board; main.py removes the flag and
+leaves the firmware off for that one boot, with no watchdog armed.
+
 MicroPython boards ("runtime": "micropython"): the core (insole/), the edge
 (edge/) and the board's own module (boards/) are compiled by mpy-cross for the
 config's "mpy_arch" and copied with mpremote, after the previous copies are
@@ -29,8 +36,11 @@ CIRCUITPY drive. CircuitPython's filesystem is read-only to the board while
 USB mounts it, so mpremote cannot write it; the files are copied onto the
 drive instead, as .py sources: CircuitPython's .mpy format is not
 MicroPython's, and sources spare a second mpy-cross. main.py becomes code.py
-(CircuitPython runs code.py first, and a fresh board has one). asyncio and
-adafruit_ble come from circup; the host sets the clock over BLE.
+(CircuitPython runs code.py first, and a fresh board has one). boot.py goes
+too: at each reset it gives the filesystem to the firmware, and the drive is
+then read-only over USB; holding the config's "safe_boot_pin" to GND at reset
+leaves it writable for the next deploy. asyncio and adafruit_ble come from
+circup; the host sets the clock over BLE.
 
 Stdlib only. The port, the tools and the config are checked before anything
 touches the board; any failure stops the deploy with a message (exit status 2).
@@ -43,6 +53,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +75,17 @@ CLEAN = ("import os\n"
          "   os.remove(d + '/' + f)\n"
          " except OSError:\n"
          "  pass\n") % ((BOARD_PACKAGE,) + PACKAGES,)
+SAFE_BOOT_FLAG = "safe_boot"  # firmware/boards/__init__.py: main.py skips the firmware once when it exists
+SAFE_BOOT = ("open(%r, 'w').close()\n"
+             "try:\n"
+             " import machine as m\n"
+             "except ImportError:\n"
+             " import microcontroller as m\n"
+             "import time\n"
+             "time.sleep(0.1)\n"
+             "m.reset()\n") % SAFE_BOOT_FLAG
+CLEAR_FLAG = "import os\ntry:\n os.remove(%r)\nexcept OSError:\n pass\n" % SAFE_BOOT_FLAG
+SAFE_BOOT_TRIES = 10
 
 
 class DeployError(Exception):
@@ -94,7 +116,13 @@ def sources(cfg):
     main = FIRMWARE / "main.py"
     if main.is_file():
         out.append((main, "code.py" if cfg["runtime"] == "circuitpython" else "main.py"))
-    return out
+    return out + boot_files(cfg)
+
+
+def boot_files(cfg):
+    """CircuitPython's boot.py, which gives the filesystem to the firmware at each
+    reset unless the user pin is held (then USB keeps it, for the next deploy)."""
+    return [(FIRMWARE / "boot.py", "boot.py")] if cfg["runtime"] == "circuitpython" else []
 
 
 def package_sources():
@@ -188,9 +216,27 @@ def check_port(port):
                           "e.g. make deploy PORT=/dev/ttyACM0 (mpremote connect list shows them)" % port)
 
 
+def safe_boot(port, tries=SAFE_BOOT_TRIES, pause_s=1.0):
+    """Restart the board with the safe-boot flag set, so main.py leaves the firmware
+    off for one boot: no watchdog then resets the board under mpremote. Waits
+    until the board answers again, and clears a flag no main.py consumed."""
+    check_port(port)
+    remote = [tool("mpremote"), "connect", port]
+    run(remote + ["exec", "--no-follow", SAFE_BOOT], quiet=True)
+    for attempt in range(tries):
+        try:
+            return run(remote + ["exec", CLEAR_FLAG], quiet=True)
+        except DeployError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(pause_s)  # the board is still restarting (native USB comes back last)
+
+
 def deploy_micropython(cfg, port, new_key):
     check_port(port)
     remote = [tool("mpremote"), "connect", port]
+    print("deploy: restarting %s in safe boot (the firmware off, no watchdog)" % port)
+    safe_boot(port)
     found = subprocess.run(remote + ["fs", "cat", ":config.json"], capture_output=True, text=True)
     cfg = provision(cfg, _parse_config(found.stdout, "the board's config.json") if found.returncode == 0 else None,
                     new_key)
@@ -216,6 +262,7 @@ def deploy_circuitpython(cfg, port, new_key):
         raise DeployError("%s is not a mounted CIRCUITPY drive (it has no boot_out.txt). For a CircuitPython "
                           "board PORT is the drive, e.g. PORT=/media/$USER/CIRCUITPY: mpremote cannot write "
                           "CircuitPython's filesystem while USB mounts it" % port)
+    check_drive_writable(drive, cfg)
     circup = tool("circup")
     cfg = provision(cfg, _read_config(drive), new_key)
     for top in PACKAGES + (BOARD_PACKAGE,):
@@ -248,6 +295,13 @@ def _read_config(folder):
     return _parse_config(path.read_text(), str(path)) if path.is_file() else None
 
 
+def check_drive_writable(drive, cfg):
+    # boot.py gave the drive to the firmware, so USB may only read it
+    if not os.access(drive, os.W_OK):
+        raise DeployError("%s is read-only over USB: the insole's boot.py gave it to the firmware. Hold %s to GND "
+                          "while pressing reset, then deploy again" % (drive, cfg.get("safe_boot_pin", "the user pin")))
+
+
 def deploy(board, port, new_key=False):
     cfg = board_config(board)
     if cfg["runtime"] == "micropython":
@@ -273,10 +327,14 @@ def main(argv=None):
     parser.add_argument("port", nargs="?", help="serial port (MicroPython) or CIRCUITPY drive (CircuitPython)")
     parser.add_argument("--new-key", action="store_true", help="provision a new key and passkey (the id stays)")
     parser.add_argument("--package-json", action="store_true", help="rewrite package.json and exit")
+    parser.add_argument("--safe-boot", metavar="PORT", help="restart a MicroPython board with the firmware off "
+                        "for one boot (make repl and selftest do), and exit")
     args = parser.parse_args(argv)
     try:
         if args.package_json:
             write_package_json()
+        elif args.safe_boot:
+            safe_boot(args.safe_boot)
         elif args.board and args.port:
             deploy(args.board, args.port, args.new_key)
         else:

@@ -10,6 +10,11 @@ would tick with the RTOS, every 10 ms). On the ESP32 port its callback is soft:
 the interrupt schedules it as `micropython.schedule` would, so it may read
 the ADC. It allocates nothing: the bound method was made once, when the
 timer was set up, and each call fills the next preallocated slot.
+
+A soft callback is lost when the scheduler's queue is full (a long flash
+write holds the interpreter): the port drops it without a trace. So the
+callbacks that ran are counted and compared with the ticks due by `ticks_ms`
+(the same crystal); a tick more than SLACK behind is counted as missed.
 """
 import asyncio
 import time
@@ -17,6 +22,11 @@ import time
 from machine import ADC, PWM, RTC, WDT, Pin, Timer
 
 import boards
+from edge.clock import ticks_add, ticks_diff, ticks_ms
+
+SLACK = 2  # ticks: the timer's phase against ticks_ms, and one callback pending
+TICK_MASK = (1 << 24) - 1  # the callback count wraps here, a small int on every port
+TICK_HALF = 1 << 23
 
 
 _EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0  # unix seconds at the port's epoch
@@ -38,15 +48,51 @@ class Sampler(boards.Sampler):
         super().__init__(len(cfg["sensors"]), inputs, select)
         self.hz = cfg["fs_hz"]
         self.timer = Timer(cfg.get("timer", 0))
+        self.ticks_ms = ticks_ms
+        self.fired = 0  # producer: callbacks run, modulo TICK_MASK + 1
+        self._t0 = 0  # consumer: the window's start (ms), and the callbacks due by then
+        self._f0 = 0
 
     def start(self, notify=None):
         super().start(notify)
+        self.count_from_now()
         self.timer.init(mode=Timer.PERIODIC, freq=self.hz, callback=self.sample)
 
     def rate(self, hz):
         self.hz = hz
         if self.running:
+            self.count_from_now()
             self.timer.init(mode=Timer.PERIODIC, freq=hz, callback=self.sample)
+
+    def count_from_now(self):
+        """Start counting missed ticks afresh: at start(), and whenever fs changes."""
+        self._t0 = self.ticks_ms()
+        self._f0 = self.fired
+
+    def sample(self, _source=None):
+        """The timer's callback: counted, then one sample into the ring."""
+        self.fired = (self.fired + 1) & TICK_MASK
+        boards.Sampler.sample(self)
+
+    def newly_lost(self):
+        self._count_missed()
+        return super().newly_lost()
+
+    def _count_missed(self):
+        """Ticks due by ticks_ms that never called back, since start(). The window
+        moves on by whole seconds (fs ticks each), so the numbers stay small."""
+        if not self.running:
+            return
+        elapsed = ticks_diff(self.ticks_ms(), self._t0)
+        ran = ((self.fired - self._f0 + TICK_HALF) & TICK_MASK) - TICK_HALF
+        behind = elapsed * self.hz // 1000 - ran
+        if behind > SLACK:
+            self.missed += behind - SLACK
+            self._f0 = (self._f0 - (behind - SLACK)) & TICK_MASK  # counted once
+        if elapsed >= 1000:
+            seconds = elapsed // 1000
+            self._t0 = ticks_add(self._t0, seconds * 1000)
+            self._f0 = (self._f0 + seconds * self.hz) & TICK_MASK
 
     def stop(self):
         self.timer.deinit()
@@ -65,6 +111,7 @@ class Board:
         top, bottom = cfg["battery_divider_kohm"]
         self.divider = (top + bottom, bottom)
         self.watchdog_ms = cfg.get("watchdog_ms", 8000)
+        self.grace = boards.Grace(cfg.get("watchdog_grace_ms", boards.GRACE_MS), ticks_ms, ticks_diff)
         self.wdt = None
 
     def battery_mv(self):
@@ -82,8 +129,10 @@ class Board:
         RTC().datetime((y, mo, d, wd, h, mi, s, 0))
 
     def feed_watchdog(self):
-        """Arms the watchdog (it cannot be stopped) on the first call, so a REPL or self-test never resets."""
+        """Feeds the watchdog, armed (it cannot be stopped) once the grace period is over."""
         if self.wdt is None:
+            if not self.grace.over():
+                return
             self.wdt = WDT(timeout=self.watchdog_ms)
         self.wdt.feed()
 

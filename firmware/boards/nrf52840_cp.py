@@ -85,7 +85,8 @@ class Sampler(boards.Sampler):
                 start = ticks_add(start, 1000)
             # the next sample is due at start + n / fs s
             wait = ticks_diff(ticks_add(start, n * 1000 // fs), self.ticks_ms())
-            if wait < -RESYNC_MS:
+            if wait < -RESYNC_MS:  # the samples due meanwhile are missed, and counted
+                self.missed += -wait * fs // 1000
                 start = self.ticks_ms()
                 n = 1
                 wait = 1000 // fs
@@ -108,6 +109,7 @@ class Board:
         self.divider = (top + bottom, bottom)
         self.reference_mv = int(self.battery.reference_voltage * 1000)
         self.watchdog_s = cfg.get("watchdog_ms", 8000) / 1000
+        self.grace = boards.Grace(cfg.get("watchdog_grace_ms", boards.GRACE_MS), ticks_ms, ticks_diff)
 
     def battery_mv(self):
         total, bottom = self.divider
@@ -122,9 +124,11 @@ class Board:
         rtc.RTC().datetime = time.localtime(unix_s)
 
     def feed_watchdog(self):
-        """Arms the watchdog (the nRF52 cannot stop it) on the first call, so a REPL or self-test never resets."""
+        """Feeds the watchdog, armed (the nRF52 cannot stop it) once the grace period is over."""
         wdt = microcontroller.watchdog
         if wdt.mode is None:
+            if not self.grace.over():
+                return
             wdt.timeout = self.watchdog_s
             wdt.mode = WatchDogMode.RESET
         wdt.feed()

@@ -3,12 +3,15 @@ that never wrap, and random bytes for the nonces."""
 import os
 
 try:
-    from time import ticks_diff, ticks_ms  # MicroPython
+    from time import ticks_add, ticks_diff, ticks_ms  # MicroPython
 except ImportError:  # CPython, for tests and the host (CircuitPython passes adafruit_ticks')
     from time import monotonic
 
     def ticks_ms():
         return int(monotonic() * 1000)
+
+    def ticks_add(a, b):
+        return a + b
 
     def ticks_diff(a, b):
         return a - b

@@ -57,6 +57,7 @@ class Device:
         self.seq = 1
         self.due = 0
         self._written = None
+        self.samples_lost = 0  # since power-up: samples the board never delivered (Device.skip)
 
     def sample(self, counts):
         """The per-sample path: one sample of 16-bit counts; returns the gait event."""
@@ -68,6 +69,18 @@ class Device:
         if not pipe.wear.sub:  # the wear timer just closed a second: the same clock for both
             self._second()
         return event
+
+    def skip(self, n):
+        """`n` samples the board lost (a timer tick that never ran, a full ring): the
+        wear timer and the clock go on through them as unloaded samples, so lost
+        samples are not lost seconds (a short gap between loaded seconds is worn)."""
+        self.samples_lost += n
+        wear = self.pipeline.wear
+        while n > 0:
+            wear.update(0)
+            if not wear.sub:
+                self._second()
+            n -= 1
 
     def at_second(self):
         """True between two samples at a whole second (before the first one too)."""

@@ -1,6 +1,7 @@
 """`make deploy` (tools/deploy.py) against fake mpremote, mpy-cross and circup on
 the PATH: each fake appends its argv as a JSON line to a log; the fake mpremote
 also copies `fs cp` sources into a directory standing for the board."""
+import importlib.util
 import json
 import os
 import re
@@ -104,10 +105,62 @@ def test_micropython_deploy_puts_every_file_in_its_place(fakes, tmp_path, name, 
 
     remote = ["connect", str(port)]
     mp = calls("mpremote")
-    assert [c[:4] for c in mp] == [remote + ["fs", "cat"], remote + ["exec", mp[1][3]], remote + ["fs", "cp"],
-                                   remote + ["mip", "install"], remote + ["rtc", "--set"]]
-    assert "os.remove" in mp[1][3]  # stale .py would shadow the new .mpy
-    assert mp[3][2:] == ["mip", "install", "aioble"]
+    assert [c[:3] for c in mp] == [remote + ["exec"]] * 2 + [remote + ["fs"], remote + ["exec"], remote + ["fs"],
+                                                           remote + ["mip"], remote + ["rtc"]]
+    assert_safe_boot(mp[:2])  # first the firmware off, so its watchdog cannot reset the board mid-copy
+    assert mp[2][3:5] == ["cat", ":config.json"]  # what the board was provisioned with
+    assert "os.remove" in mp[3][3] and "insole" in mp[3][3]  # stale .py would shadow the new .mpy
+    assert mp[5][2:] == ["mip", "install", "aioble"]
+    assert mp[6][2:] == ["rtc", "--set"]
+
+
+def assert_safe_boot(mp):
+    """The flag written and the board reset without waiting, then the board asked back and a leftover flag cleared."""
+    (flag, clear) = mp
+    assert flag[2:4] == ["exec", "--no-follow"] and "open('safe_boot', 'w')" in flag[4] and "reset()" in flag[4]
+    assert flag[4].index("safe_boot") < flag[4].index("reset()")
+    assert clear[2] == "exec" and "os.remove('safe_boot')" in clear[3]
+
+
+def test_safe_boot_alone_for_make_repl_and_selftest(fakes, tmp_path):
+    run, calls, board = fakes
+    port = tmp_path / "ttyACM0"
+    port.touch()
+    proc = run("--safe-boot", str(port))
+    assert proc.returncode == 0, proc.stderr
+    mp = calls("mpremote")
+    assert [c[:2] for c in mp] == [["connect", str(port)]] * 2
+    assert_safe_boot(mp)
+    assert calls("mpy-cross") == [] and not any(board.iterdir())
+
+
+def test_safe_boot_waits_for_the_board_to_come_back(monkeypatch):
+    deploy = load_deploy()
+    answers = [None, deploy.DeployError("no device"), deploy.DeployError("no device"), None]
+    sent, slept = [], []
+
+    def fake_run(cmd, quiet=False):
+        sent.append(cmd[3:])
+        answer = answers.pop(0)
+        if answer:
+            raise answer
+
+    monkeypatch.setattr(deploy, "run", fake_run)
+    monkeypatch.setattr(deploy, "tool", lambda name: name)
+    monkeypatch.setattr(deploy.time, "sleep", slept.append)
+    deploy.safe_boot("COM3", pause_s=0.5)
+    assert [c[0:2] for c in sent] == [["exec", "--no-follow"]] + [["exec", deploy.CLEAR_FLAG]] * 3
+    assert slept == [0.5, 0.5]
+    answers[:] = [None] + [deploy.DeployError("no device")] * 3
+    with pytest.raises(deploy.DeployError):
+        deploy.safe_boot("COM3", tries=3, pause_s=0)
+
+
+def load_deploy():
+    spec = importlib.util.spec_from_file_location("deploy_under_test", DEPLOY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_a_missing_port_fails_before_anything_runs(fakes, tmp_path):
@@ -207,7 +260,7 @@ def test_a_failing_mpremote_stops_the_deploy_with_its_command(fakes, tmp_path):
     proc = run("esp32s3", str(port), FAKE_FAIL="mpremote")
     assert proc.returncode == 2
     assert "failed (exit 1)" in proc.stderr and "mpremote connect" in proc.stderr
-    assert len(calls("mpremote")) == 2  # the config read, then the first write
+    assert len(calls("mpremote")) == 1  # the safe-boot restart failed: nothing else ran
 
 
 def test_an_unknown_board_lists_the_boards(fakes, tmp_path):
@@ -231,12 +284,27 @@ def test_circuitpython_deploy_copies_sources_to_the_drive(fakes, tmp_path):
     every = firmware_files("nrf52840_cp")
     viper = "insole/calibration_viper.py"  # CircuitPython has no viper emitter: the plain loop runs
     assert viper in every and not (drive / viper).exists()
-    assert on_drive == sorted([f for f in every if f != viper] + ["boot_out.txt", "config.json"] + main)
+    assert on_drive == sorted([f for f in every if f != viper] + ["boot_out.txt", "boot.py", "config.json"] + main)
+    assert (drive / "boot.py").read_bytes() == (FIRMWARE / "boot.py").read_bytes()
     assert (drive / "boards" / "nrf52840_cp.py").read_bytes() == (FIRMWARE / "boards" / "nrf52840_cp.py").read_bytes()
     assert json.loads((drive / "config.json").read_text())["runtime"] == "circuitpython"
     assert provisioned(drive, tmp_path / "home")[1]
     assert calls("circup") == [["--path", str(drive), "install", "asyncio", "adafruit_ble"]]
     assert calls("mpremote") == [] and calls("mpy-cross") == []
+
+
+def test_a_drive_the_firmware_owns_asks_for_the_user_pin(tmp_path, monkeypatch, capsys):
+    deploy = load_deploy()
+    drive = tmp_path / "CIRCUITPY"
+    drive.mkdir()
+    (drive / "boot_out.txt").write_text("Adafruit CircuitPython 9.2.1")
+    real_access = os.access
+    # mounted read-only: boot.py gave it to the firmware (a chmod would not stop root)
+    monkeypatch.setattr(deploy.os, "access", lambda p, mode: p != drive and real_access(p, mode))
+    assert deploy.main(["xiao_nrf52840", str(drive)]) == 2
+    err = capsys.readouterr().err
+    assert "read-only over USB" in err and "Hold D1 to GND while pressing reset" in err
+    assert sorted(p.name for p in drive.iterdir()) == ["boot_out.txt"]
 
 
 def test_circuitpython_needs_the_drive_not_the_serial_port(fakes, tmp_path):
@@ -252,6 +320,8 @@ def test_make_targets_pass_board_and_port():
         return out.stdout
 
     assert "tools/deploy.py esp32c3 /dev/ttyUSB1" in dry("deploy", "BOARD=esp32c3", "PORT=/dev/ttyUSB1")
-    assert "mpremote connect /dev/ttyUSB1 repl" in dry("repl", "PORT=/dev/ttyUSB1")
-    assert "mpremote connect /dev/ttyUSB1 run firmware/selftest.py" in dry("selftest", "PORT=/dev/ttyUSB1")
+    for target, command in (("repl", "repl"), ("selftest", "run firmware/selftest.py")):
+        lines = dry(target, "PORT=/dev/ttyUSB1").splitlines()
+        safe = lines.index(next(line for line in lines if "tools/deploy.py --safe-boot /dev/ttyUSB1" in line))
+        assert "mpremote connect /dev/ttyUSB1 " + command in lines[safe + 1]
     assert "mpremote connect /dev/ttyUSB1 repl --capture" in dry("logs", "PORT=/dev/ttyUSB1")

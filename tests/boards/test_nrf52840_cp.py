@@ -150,13 +150,28 @@ def test_battery_on_the_board_divider_with_enable_held_low(cfg):
     assert pins.READ_BATT_ENABLE.history == [False]
 
 
-def test_watchdog_is_armed_by_the_first_feed_only(cfg):
+def test_watchdog_arms_after_a_grace_period_of_clean_running_only(cfg):
     b = Board(cfg)
+    clock = Clock()
+    b.grace.ticks_ms = clock.ticks_ms
     wdt = microcontroller.watchdog
-    assert wdt.mode is None
+    for _ in range(59):  # a minute's grace: a crash or a Ctrl-C meanwhile leaves the REPL usable
+        b.feed_watchdog()
+        clock.now += 1000
+    assert wdt.mode is None and wdt.feeds == 0
+    clock.now += 1000
     b.feed_watchdog()
     b.feed_watchdog()
     assert wdt.mode == WatchDogMode.RESET and wdt.timeout == 8.0 and wdt.feeds == 2
+
+
+def test_a_stall_longer_than_the_resync_counts_the_samples_it_missed(cfg):
+    b = Board(cfg)
+    times, _ = sample_for(b, 7000, stall_at=500, stall_ms=5000)
+    s = b.sampler
+    assert 495 <= s.missed <= 505  # 5 s at 100 Hz
+    assert abs(len(times) + s.missed - 700) <= 3  # taken + missed: every sample due in 7 s
+    assert s.newly_lost() == s.missed and s.newly_lost() == 0
 
 
 def test_idle_yields_for_the_time_asked(cfg):
@@ -180,5 +195,6 @@ def test_the_core_imports_no_hardware_and_only_the_nrf_board_imports_circuitpyth
     for path in sorted((fw / "insole").glob("*.py")):
         assert not imports(path) & set(HARDWARE), path.name
     for path in sorted(fw.rglob("*.py")):
-        if path.relative_to(fw).as_posix() not in ("boards/nrf52840_cp.py", "selftest.py", "edge/ble_circuitpython.py"):
+        if path.relative_to(fw).as_posix() not in ("boards/nrf52840_cp.py", "selftest.py", "edge/ble_circuitpython.py",
+                                                    "boot.py"):
             assert not imports(path) & set(CIRCUITPYTHON), path.relative_to(fw)

@@ -11,7 +11,7 @@ sys.path.insert(0, ROOT + "/tests/fakes")
 from machine import ADC, WDT, Timer  # noqa: E402  (the fake)
 
 from boards import RING  # noqa: E402
-from boards.esp32 import Board  # noqa: E402
+from boards.esp32 import SLACK, Board  # noqa: E402
 from edge.motor import PATTERNS, duty_u16  # noqa: E402
 
 
@@ -189,13 +189,86 @@ def test_battery_through_the_divider():
     assert b.battery_mv() == 4200
 
 
-def test_watchdog_is_armed_by_the_first_feed_only():
+class Clock:
+    """ticks_ms that moves only when a test moves it."""
+
+    def __init__(self):
+        self.now = 0
+
+    def ticks_ms(self):
+        return self.now
+
+
+def test_watchdog_arms_after_a_grace_period_of_clean_running_only():
     del WDT.made[:]
     b = board()
+    clock = Clock()
+    b.grace.ticks_ms = clock.ticks_ms
+    while clock.now < 60000:  # a minute's grace: a crash or a Ctrl-C meanwhile leaves the REPL usable
+        b.feed_watchdog()
+        clock.now += 20
     assert WDT.made == []
     b.feed_watchdog()
     b.feed_watchdog()
     assert len(WDT.made) == 1 and WDT.made[0].timeout == 8000 and WDT.made[0].feeds == 2
+
+
+def test_the_grace_period_comes_from_the_config():
+    del WDT.made[:]
+    b = board(watchdog_grace_ms=0)
+    b.feed_watchdog()
+    assert len(WDT.made) == 1
+
+
+def run_timer(s, clock, ms, lost=(), late=False):
+    """`ms` of a 100 Hz timer: a callback every 10 ms but for the ticks in `lost`
+    (the scheduler's queue full); the main loop drains and counts every 20 ms.
+    `late`: the loop looks just before each callback runs. Returns the samples lost."""
+    total = 0
+    tick = 0
+    while clock.now < ms:
+        clock.now += 10
+        tick += 1
+        if late:
+            total += s.newly_lost()
+        if tick not in lost:
+            s.timer.fire()
+        if clock.now % 20 == 0:
+            while s.take() is not None:
+                pass
+            total += s.newly_lost()
+    return total + s.newly_lost()
+
+
+def test_timer_ticks_that_never_ran_are_counted_against_ticks_ms():
+    s = board().sampler
+    clock = Clock()
+    s.ticks_ms = clock.ticks_ms
+    s.start()
+    write = set(range(500, 650)) | set(range(3000, 3010))  # a 1.5 s flash write, and a short one
+    lost = run_timer(s, clock, 50000, write)
+    assert s.dropped == 0
+    assert len(write) - 2 * SLACK <= s.missed <= len(write) and lost == s.missed
+
+
+def test_a_timer_that_keeps_up_misses_nothing_even_when_late():
+    s = board().sampler
+    clock = Clock()
+    s.ticks_ms = clock.ticks_ms
+    s.start()
+    assert run_timer(s, clock, 30000, late=True) == 0 and s.missed == 0
+
+
+def test_ring_overflow_is_lost_too():
+    s = board().sampler
+    clock = Clock()
+    s.ticks_ms = clock.ticks_ms
+    s.start()
+    for _ in range(RING + 2):
+        clock.now += 10
+        s.timer.fire()
+    assert s.newly_lost() == 3 and s.dropped == 3 and s.missed == 0
+    assert s.newly_lost() == 0
 
 
 def test_idle_yields_to_asyncio_without_lightsleep():
@@ -216,3 +289,14 @@ def test_idle_yields_to_asyncio_without_lightsleep():
 
     asyncio.run(main())
     assert ticks == [1, 1, 1]
+
+
+def test_a_stopped_sampler_misses_nothing():
+    s = board().sampler
+    clock = Clock()
+    s.ticks_ms = clock.ticks_ms
+    s.start()
+    run_timer(s, clock, 1000)
+    s.stop()
+    clock.now += 60000
+    assert s.newly_lost() == 0 and s.missed == 0

@@ -91,3 +91,33 @@ def test_no_alert_while_the_insole_is_off_the_foot():
     dev.pipeline.wear.worn_s = 120  # well past a 1-minute limit, but nobody wears it now
     run_seconds(dev, 300)
     assert played == [] and not dev.on_foot()
+
+
+def loaded_counts():
+    """A foot standing: every channel well above the loaded threshold."""
+    return array("H", [30000] * 8)
+
+
+def test_lost_samples_are_not_lost_seconds():
+    """Worn for 60 s with 3.5 s of samples lost in the middle (a long flash write):
+    the clock and the wear time come out as though none was lost."""
+    whole, lossy = Device(small_config()), Device(small_config())
+    for dev in (whole, lossy):
+        dev.sample(IDLE)  # the zero, unloaded
+    run_seconds(whole, 60, loaded_counts())
+    run_seconds(lossy, 20, loaded_counts())
+    lossy.skip(35)  # 3.5 s at 10 Hz that the board never delivered
+    for _ in range(60 * 10 - 200 - 35):
+        lossy.sample(loaded_counts())
+    assert lossy.clock.second == whole.clock.second == 60
+    assert lossy.pipeline.wear.worn_s == whole.pipeline.wear.worn_s >= 59  # the gap is bridged
+    assert lossy.samples_lost == 35 and whole.samples_lost == 0
+
+
+def test_lost_samples_move_the_coach_on_as_seconds_do():
+    dev = Device(small_config())
+    dev.clock.second = DAY_S - 2
+    dev.skip(25)  # 2.5 s lost across midnight: the day closes as it would have
+    assert dev.due & DUE_ROLLOVER and dev.clock.second == 0 and dev.pipeline.wear.sub == 5
+    dev.skip(0)
+    assert dev.samples_lost == 25

@@ -1,7 +1,9 @@
 """A fake CircuitPython `board` (XIAO nRF52840 names) for the board tests.
 
-Each pin holds what a test lets an input read (`level`, or `source()`) and
-what an output drives (`driven`, every value in `history`).
+Each pin holds what a test lets an input read (`level`, or `source()`), what
+is wired to it from outside for a digital read (`external`: None floating,
+0 held to GND, 1 to 3V3) and what an output drives (`driven`, every value in
+`history`).
 """
 
 
@@ -10,6 +12,7 @@ class Pin:
         self.name = name
         self.level = 0
         self.source = None
+        self.external = None
         self.driven = None
         self.history = []
 
