@@ -34,7 +34,7 @@ SHARED = ROOT.parent / "shared" / "data" / "gaitpdb" / "GaCo01_01.txt"
 DAYS = 32
 MIN_KILLS = 300
 START = 1795046400  # 2026-11-19 00:00 UTC
-CKPT_SIZE_RECORD = 55  # a checkpoint file: the record, the device state, a CRC-32 (edge/store.py)
+SLOT_HEAD, RECORD = 6, 55  # a checkpoint slot: generation and length, the record, the state, a CRC-32 (edge/store.py)
 H = 3600
 
 
@@ -80,8 +80,9 @@ def last_durable_state(folder):
     log = folder / "flash.log"
     for line in (log.read_text().splitlines() if log.exists() else ()):
         path, _, data = line.partition(" ")
-        if path.endswith("ckpt.tmp") and len(data) > 2 * (CKPT_SIZE_RECORD + 4):
-            state = json.loads(bytes.fromhex(data)[CKPT_SIZE_RECORD:-4])
+        raw = bytes.fromhex(data)
+        if path.endswith(("ckpt.a", "ckpt.b")) and len(raw) > SLOT_HEAD + RECORD + 4:
+            state = json.loads(raw[SLOT_HEAD + RECORD:-4])
     return state
 
 

@@ -17,7 +17,10 @@ write that completed before is listed in `flash.log` (path and bytes in hex),
 so a test knows what was on flash when the power went.
 """
 import asyncio
+import os
+import struct
 import sys
+from array import array
 
 import boards
 from edge.store import OsFs
@@ -165,6 +168,8 @@ class Board:
 
     def __init__(self, cfg, battery_mv=3900):
         self.fs_hz = cfg["fs_hz"]
+        self.cfg_fsr = cfg["fsr"]["f_half_n"]
+        self.cfg_bits = cfg["adc_bits"]
         self.now_ms = 0
         n = len(cfg["sensors"])
         self.adc = day.make_adc(cfg)
@@ -196,11 +201,33 @@ class Board:
         if schedule and walk:
             key = (walk, foot)
             if key not in self._walks:
-                self._walks = {key: day.render_blocks(GaitpdbReader(walk, foot), self.fs_hz, self.adc)}
+                self._walks = {key: self._rendered(walk, foot)}
             self.timeline.blocks = self._walks[key]
         elif any(kind != "off" for kind, _ in schedule):
             raise ValueError("a day with wear needs a walk recording")
         self.timeline.play(schedule, self.fs_hz)
+
+    def _rendered(self, walk, foot):
+        """The walk through the modelled sensors (seeded, so always the same), rendered
+        once into the machine's temporary folder: rendering takes seconds, and each
+        power-up needs it. The name holds all it depends on: the walk, the foot, the
+        rate, the sensor model's parameters and the model's own file (a redeploy)."""
+        model = self.adc.__class__.__module__
+        built = os.stat(__import__(model, None, None, ("x",)).__file__)[8]
+        path = "%s/insole-sensors-%s-%s-%d-%d-%d-%d-%d.bin" % (
+            os.getenv("TMPDIR") or "/tmp", walk.rsplit("/", 1)[-1], foot, self.fs_hz, self.adc.channels,
+            int(self.cfg_fsr), self.cfg_bits, built)
+        try:
+            return _read_blocks(path)
+        except (OSError, ValueError):
+            pass
+        blocks = day.render_blocks(GaitpdbReader(walk, foot), self.fs_hz, self.adc)
+        with open(path + ".tmp", "wb") as f:
+            for kind in day.KINDS:
+                f.write(struct.pack("<I", len(blocks[kind])))
+                f.write(blocks[kind])
+        os.rename(path + ".tmp", path)
+        return blocks
 
     def living(self):
         """True until the script `live` was given has been lived."""
@@ -224,9 +251,23 @@ class Board:
         await asyncio.sleep(0)
 
 
+def _read_blocks(path):
+    blocks = {}
+    with open(path, "rb") as f:
+        for kind in day.KINDS:
+            head = f.read(4)
+            if len(head) != 4:
+                raise ValueError("truncated")
+            n = struct.unpack("<I", head)[0]
+            block = array("H", bytes(2 * n))
+            if f.readinto(block) != 2 * n:
+                raise ValueError("truncated")
+            blocks[kind] = block
+    return blocks
+
+
 def _idle_blocks(adc, channels):
     """Unloaded rows only: the insole on a shelf before any walk is given."""
-    from array import array
     buf = array("H", [0] * channels)
     adc.read([0.0] * channels, buf)
     block = array("H", buf)

@@ -6,19 +6,26 @@ Files under `root`:
     log/00000001.rec ...  the append-only log: segments of up to
                           `segment_records` records (record.SIZE bytes each),
                           each named by the seq of its first record
-    ckpt.rec              the open day's checkpoint (a PARTIAL record), or the
-                          day just closed while it goes into the log; the
-                          device's state (bytes) follows the record, and a
-                          CRC-32 of both ends the file
+    ckpt.a, ckpt.b        the open day's checkpoint (a PARTIAL record), or the
+                          day just closed while it goes into the log, with the
+                          device's state (bytes) after the record: two slots
+                          written in place by turns, each a generation, a
+                          length, the record and state, and a CRC-32; the
+                          newest whole one counts
     meta.a, meta.b        the numbering floor (the next record's seq) twice,
                           each with a generation and a CRC: the seq never goes
                           back, even with the checkpoint lost and the log empty
-    ckpt.tmp, meta.tmp    where atomic writes land before their rename
+    meta.tmp              where the floor's atomic writes land before their rename
 
-Atomic write: write the .tmp, flush, rename it over the target, sync. A .tmp
-is truncated when a write starts and gone once renamed, so a valid .tmp found
-at start-up is the newest copy and is rolled forward (this also covers FAT,
-where the rename has to remove the target first).
+The checkpoint is the store's most frequent write, so it costs one write of
+one file and no rename: a cut tears only the slot being written, and the
+other slot still holds the one before (on FAT every file operation rewrites a
+directory sector, and a rename takes two or three).
+
+Atomic write (the floor): write the .tmp, flush, rename it over the target,
+sync. A .tmp is truncated when a write starts and gone once renamed, so a
+valid .tmp found at start-up is the newest copy and is rolled forward (this
+also covers FAT, where the rename has to remove the target first).
 
 Record N is only ever written at slot N - S of the segment named S, so no
 seq is stored twice. Closing day N, exactly once whatever instant the power
@@ -117,26 +124,30 @@ def _crc(data):
     return struct.pack(_CRC, record.crc32(data) & 0xFFFFFFFF)
 
 
-def _pack_checkpoint(data, state):
-    """A checkpoint file's bytes: the record, then the state and a CRC-32 of both."""
-    if not state:
-        return data
-    body = bytes(data) + state
+_SLOT_HEAD = "<IH"  # generation, length of the record and state after it
+_SLOT_HEAD_SIZE = struct.calcsize(_SLOT_HEAD)
+
+
+def _pack_slot(generation, data, state):
+    """A checkpoint slot's bytes: generation, length, the record and state, a CRC-32."""
+    body = struct.pack(_SLOT_HEAD, generation, SIZE + len(state)) + bytes(data) + state
     return body + _crc(body)
 
 
-def _unpack_checkpoint(data):
-    """(record, state) of a checkpoint file's bytes; None if missing, torn or corrupt."""
-    if data is None or len(data) < SIZE:
+def _unpack_slot(data):
+    """(generation, record, state) of a slot's bytes; None if missing, torn or corrupt."""
+    if data is None or len(data) < _SLOT_HEAD_SIZE + SIZE + 4:
         return None
-    if len(data) > SIZE:
-        if len(data) <= SIZE + 4 or bytes(data[-4:]) != _crc(memoryview(data)[:-4]):
-            return None
+    generation, n = struct.unpack_from(_SLOT_HEAD, data, 0)
+    end = _SLOT_HEAD_SIZE + n
+    if n < SIZE or len(data) < end + 4 or bytes(data[end:end + 4]) != _crc(memoryview(data)[:end]):
+        return None
+    record_end = _SLOT_HEAD_SIZE + SIZE
     try:
-        record.decode(memoryview(data)[:SIZE])
+        record.decode(memoryview(data)[_SLOT_HEAD_SIZE:record_end])
     except RecordError:
         return None
-    return bytes(data[:SIZE]), bytes(data[SIZE:-4])
+    return generation, bytes(data[_SLOT_HEAD_SIZE:record_end]), bytes(data[record_end:end])
 
 
 def _record_at(data, offset, seq):
@@ -167,8 +178,9 @@ class Store:
         self._used = 0
         self._meta_generation = 0
         self._log = root + "/log"
-        self._ckpt = root + "/ckpt.rec"
-        self._ckpt_tmp = root + "/ckpt.tmp"
+        self._ckpt = (root + "/ckpt.a", root + "/ckpt.b")
+        self._ckpt_generation = 0
+        self._ckpt_slot = 0  # the slot the next checkpoint goes to
         self._meta = (root + "/meta.a", root + "/meta.b")
         self._meta_tmp = root + "/meta.tmp"
 
@@ -228,14 +240,24 @@ class Store:
                 self._count_corrupt(self._end())  # a torn append; the next write to that slot covers it
 
     def _load_checkpoint(self):
-        for path in (self._ckpt_tmp, self._ckpt):
-            found = _unpack_checkpoint(self._read(path))
-            if found is not None:
-                if path == self._ckpt_tmp:
-                    self._retry(self.fs.rename, path, self._ckpt)
-                    self.fs.sync()
-                return found
-        return None
+        """(record, state) of the newest whole slot, or None; the next write goes to the other."""
+        slots = [_unpack_slot(self._read(path)) for path in self._ckpt]
+        newest = None
+        for i in range(2):
+            if slots[i] is not None and (newest is None or slots[i][0] > slots[newest][0]):
+                newest = i
+        if newest is None:
+            self._ckpt_generation, self._ckpt_slot = 0, 0
+            return None
+        self._ckpt_generation, self._ckpt_slot = slots[newest][0], 1 - newest
+        return slots[newest][1], slots[newest][2]
+
+    def _write_checkpoint(self, data, state):
+        generation = self._ckpt_generation + 1
+        path = self._ckpt[self._ckpt_slot]
+        self._retry(self._put, path, _pack_slot(generation, data, state), 0, "r+b" if self._exists(path) else "wb")
+        self._ckpt_generation = generation
+        self._ckpt_slot = 1 - self._ckpt_slot
 
     # -- the open day and its close
 
@@ -243,7 +265,7 @@ class Store:
         """Write the open day's checkpoint: PARTIAL record bytes of seq `open_seq`,
         and the device's state beside them."""
         self._expect(data, self.open_seq, PARTIAL)
-        self._write_atomic(self._ckpt_tmp, self._ckpt, _pack_checkpoint(data, state))
+        self._write_checkpoint(data, state)
 
     def close_day(self, closed, opening, state=b""):
         """Store the closed day (record `open_seq`) and open the next with its first
@@ -254,11 +276,11 @@ class Store:
         seq = self.open_seq
         self._expect(closed, seq, 0)
         self._expect(opening, seq + 1, PARTIAL)
-        self._write_atomic(self._ckpt_tmp, self._ckpt, _pack_checkpoint(closed, state))
+        self._write_checkpoint(closed, state)
         self._retry(self._put_slot, seq, closed)
         self.open_seq = seq + 1
         self._raise_floor(seq + 1)
-        self._write_atomic(self._ckpt_tmp, self._ckpt, _pack_checkpoint(opening, state))
+        self._write_checkpoint(opening, state)
 
     @staticmethod
     def _expect(data, seq, partial):
@@ -410,6 +432,13 @@ class Store:
             return f.read()
         finally:
             f.close()
+
+    def _exists(self, path):
+        try:
+            self.fs.stat(path)
+        except OSError:
+            return False
+        return True
 
     def _size(self, path):
         return self.fs.stat(path)[6]
