@@ -18,6 +18,8 @@ sys.path.insert(0, str(ROOT / "host_tools"))
 from insole_host import recordings, virtual  # noqa: E402
 from insole_host.virtual import executable  # noqa: E402
 
+import flash_wear  # noqa: E402
+
 DAY = [["off", 7 * 3600], ["walk", 3600], ["sit", 3 * 3600], ["gap", 600], ["stand", 1800], ["walk", 5400],
        ["sit", 2 * 3600], ["walk", 1800], ["off", 1200]]
 
@@ -128,6 +130,7 @@ def main() -> None:
     day_replay(walk)
     records()
     boards()
+    flash_wear.main()
     bench_ble()
     bench_host()
 

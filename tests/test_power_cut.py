@@ -79,8 +79,8 @@ def last_durable_state(folder):
     state = None
     log = folder / "flash.log"
     for line in (log.read_text().splitlines() if log.exists() else ()):
-        path, _, data = line.partition(" ")
-        raw = bytes.fromhex(data)
+        op, path, data = (line.split(" ") + ["", ""])[:3]
+        raw = bytes.fromhex(data) if op == "write" else b""
         if path.endswith(("ckpt.a", "ckpt.b")) and len(raw) > SLOT_HEAD + RECORD + 4:
             state = json.loads(raw[SLOT_HEAD + RECORD:-4])
     return state
@@ -92,8 +92,12 @@ async def campaign(folder, key, seed=1):
     pulled = {}
     i = kills = boots = restored = 0
     while i < len(steps):
-        # most power-ups die within a few flash operations; some run long enough to close days
-        (folder / "power").write_text(str(rng.randint(1, 6) if rng.random() < 0.8 else rng.randint(20, 80)))
+        # the power fails within a few flash operations (a torn write), or at a random instant
+        # of the next hours of virtual time
+        if rng.random() < 0.5:
+            (folder / "power").write_text("%d 0" % rng.randint(1, 4))
+        else:
+            (folder / "power").write_text("0 %d" % rng.randint(1, 3 * H * 1000))
         insole = VirtualInsole(folder)
         boots += 1
         try:
@@ -117,7 +121,7 @@ async def campaign(folder, key, seed=1):
 
 
 async def final_state(folder):
-    (folder / "power").unlink()
+    (folder / "power").write_text("0 0")
     insole = VirtualInsole(folder)
     try:
         return await insole.device_state()

@@ -10,11 +10,14 @@ The motor is sim/motor.py's RecordingPWM; the battery reads `battery` mV. The
 sim board has no real-time clock that outlives a power-up: the firmware keeps
 its time in the store (a virtual insole is off for no time at all).
 
-Its power can fail: a file `power` beside main.py holding N makes the Nth
-flash operation (a write, rename or remove) the last: half of that write
-lands, and the board stops at once, as when the battery is pulled. Every
-write that completed before is listed in `flash.log` (path and bytes in hex),
-so a test knows what was on flash when the power went.
+Its power can fail: a file `power` beside main.py holding "N T" makes the
+Nth flash operation (a write, rename or remove) the last, or the power go at
+T ms of virtual time after the power-up, whichever comes first (0: never). A
+write the power cuts lands half, and the board stops at once, as when the
+battery is pulled. Every
+operation that completed before is listed in `flash.log` (`write PATH HEX`,
+`rename SRC DST`, `remove PATH`), so a test knows what was on flash when the
+power went, and a benchmark how often each file is written.
 """
 import asyncio
 import os
@@ -111,11 +114,17 @@ class PowerFs(OsFs):
         if self._last():
             power_off()
         OsFs.rename(self, src, dst)
+        self.note("rename %s %s" % (src, dst))
 
     def remove(self, path):
         if self._last():
             power_off()
         OsFs.remove(self, path)
+        self.note("remove " + path)
+
+    def note(self, line):
+        self.log.write(line + "\n")
+        self.log.flush()
 
 
 class _LoggedFile:
@@ -144,8 +153,7 @@ class _LoggedFile:
 
     def close(self):
         self.f.close()
-        self.fs.log.write("%s %s\n" % (self.path, bytes(self.data).hex()))
-        self.fs.log.flush()
+        self.fs.note("write %s %s" % (self.path, bytes(self.data).hex()))
 
 
 def power_off():
@@ -154,13 +162,13 @@ def power_off():
 
 
 def _power_supply():
-    """The flash of this board: a PowerFs when a `power` file says when the power fails."""
+    """(flash, ms): a PowerFs and the virtual time the power fails at, when a `power` file says."""
     try:
         with open("power") as f:
-            ops = int(f.read())
+            ops, ms = [int(w) for w in f.read().split()]
     except (OSError, ValueError):
-        return None
-    return PowerFs(ops, open("flash.log", "a"))
+        return None, 0
+    return PowerFs(ops, open("flash.log", "a")), ms
 
 
 class Board:
@@ -178,7 +186,7 @@ class Board:
         self.motor_pwm = RecordingPWM(self.clock_ms)
         self.battery = battery_mv
         self.watchdog_feeds = 0
-        self.fs = _power_supply()
+        self.fs, self.power_fails_ms = _power_supply()
         self._walks = {}
 
     def clock_ms(self):
@@ -248,6 +256,8 @@ class Board:
                 sampler.sample()
                 timeline.advance(rows)
                 self.now_ms += 1000 // sampler.hz
+                if 0 < self.power_fails_ms <= self.now_ms:
+                    power_off()
         await asyncio.sleep(0)
 
 
