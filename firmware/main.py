@@ -33,12 +33,10 @@ def restore(device, store):
         device.alerts.fired_today = fields["alerts"]
 
 
-async def sampling(board, device, store, idle_ms=20):
-    """Drain the sampler's ring into the device, serve what falls due, then idle.
-
-    The ring holds 70 ms at 100 Hz; idling 20 ms between drains leaves room for
-    the motor and BLE tasks.
-    """
+async def sampling(board, device, store):
+    """Drain the sampler's ring into the device, serve what falls due, apply the
+    power policy, then wait for the next sample (the sampler's flag wakes this
+    task; the motor and BLE tasks run meanwhile)."""
     board.sampler.start()
     take = board.sampler.take
     while True:
@@ -49,7 +47,8 @@ async def sampling(board, device, store, idle_ms=20):
                 device.service(store)
             sample = take()
         board.feed_watchdog()
-        await board.idle_ms(idle_ms)
+        board.pace(device, store)
+        await board.wait_sample()
 
 
 def ble_link(device, store, cfg, board):
@@ -80,7 +79,7 @@ async def main(config_path=CONFIG, store_root=STORE):
     with open(config_path) as f:
         cfg = json.load(f)
     board = load(cfg)
-    motor = Motor(board.motor_pwm)
+    motor = Motor(board.motor_pwm, max_permille=cfg.get("motor_max_permille", 1000))
     store = Store(store_root)
     device = Device(cfg, saved_plan(store), buzz=motor.play)
     restore(device, store)

@@ -16,12 +16,22 @@
     board.battery_mv()          the battery's voltage in mV
     board.feed_watchdog()       arms the watchdog on the first call, then feeds it
     await board.idle_ms(ms)     lets the other tasks run, and the CPU idle, for ms
+    await board.wait_sample()   lets the other tasks run, and the CPU idle, until
+                                the sampler has a sample (woken by its flag, not
+                                polled)
+    board.pace(device, store)   applies the power policy (insole/power.py) after
+                                a drain: slow sampling off the foot, deep sleep
+                                after an hour off it
 
 Modules: esp32 (MicroPython: ESP32-S3, ESP32-C3), nrf52840_cp (CircuitPython:
 XIAO nRF52840), sim (the unix port: recorded counts in virtual time).
 `load(cfg)` builds the Board of the module a config names in "board_module".
 """
+import asyncio
+
+from insole import power
 from insole.compat import zeros
+from insole.device import DUE_CHECKPOINT
 
 RING = 8
 MUX_SELECT = 4  # a CD74HC4067: S0..S3 pick one of 16 inputs
@@ -29,6 +39,17 @@ MUX_SELECT = 4  # a CD74HC4067: S0..S3 pick one of 16 inputs
 
 def _nothing():
     pass
+
+
+try:
+    Flag = asyncio.ThreadSafeFlag  # MicroPython: set() is safe from a timer callback
+except AttributeError:
+    class Flag(asyncio.Event):
+        """CPython and CircuitPython: an Event that clears when a wait ends, as ThreadSafeFlag does."""
+
+        async def wait(self):
+            await super().wait()
+            self.clear()
 
 
 def wire(cfg, analog, output):
@@ -61,10 +82,20 @@ class Sampler:
     `inputs` read 16-bit counts (`read_u16()`): one per channel, or with
     `select` (objects with `value(bit)` on a CD74HC4067's S0..S3) the one SIG
     input that channel n is switched to.
+
+    `rate(hz)` slows the sampling to `hz` (a divisor of fs); take() then hands
+    out each sample fs / hz times, so the consumer still sees fs samples a
+    second. Each sample sets `wake` (a Flag) unless start() is given a notify.
     """
 
-    def __init__(self, channels, inputs, select=None, size=RING):
+    def __init__(self, channels, inputs, select=None, size=RING, fs=100):
         self.channels = channels
+        self.fs = fs
+        self.hz = fs
+        self.hold = 1
+        self._held = 0
+        self._last = 0
+        self.wake = Flag()
         self.inputs = inputs
         self.select = select
         self.slots = [zeros("H", channels) for _ in range(size)]
@@ -76,8 +107,14 @@ class Sampler:
         self._notify = _nothing
 
     def start(self, notify=None):
-        self._notify = getattr(notify, "set", notify) or _nothing
+        notify = notify or self.wake
+        self._notify = getattr(notify, "set", notify)
         self.running = True
+
+    def rate(self, hz):
+        """Sample at hz from now on; a board re-times its source (override, then call this)."""
+        self.hz = hz
+        self.hold = self.fs // hz
 
     def stop(self):
         self.running = False
@@ -112,15 +149,50 @@ class Sampler:
             buf[ch] = sig.read_u16()
 
     def ready(self):
-        return self._w != self._r
+        return self._held > 0 or self._w != self._r
 
     def take(self):
+        if self._held:
+            self._held -= 1
+            return self.slots[self._last]
         r = self._r
         if r == self._w:
             return None
         self._r = r + 1 if r + 1 < self.size else 0
+        self._held = self.hold - 1
+        self._last = r
         return self.slots[r]
 
+
+class Base:
+    """What every board shares: the wait for a sample and the power policy.
+
+    A board sets `sampler`, `policy` (insole.power.Policy of its config) and
+    `mode`, and defines `sleep()`: deep sleep until a load wakes it.
+    """
+
+    def power_from(self, cfg):
+        self.policy = power.Policy(cfg)
+        self.mode = power.FAST
+
+    async def wait_sample(self):
+        if not self.sampler.ready():
+            await self.sampler.wake.wait()
+
+    def pace(self, device, store):
+        """After a drain: the sample rate for the foot's state; before deep sleep,
+        the day's checkpoint (what the store keeps is all a reboot has)."""
+        mode = self.policy.mode(device.pipeline.wear)
+        if mode == self.mode:
+            return
+        self.mode = mode
+        if mode == power.SLEEP:
+            device.due |= DUE_CHECKPOINT
+            device.service(store)
+            self.sleep()
+            self.mode = power.FAST  # a board that wakes in place (sim) samples at full rate again
+            mode = power.FAST
+        self.sampler.rate(self.policy.hz(mode))
 
 def load(cfg):
     """The Board of a config, from the module its "board_module" names."""

@@ -9,10 +9,21 @@ The sampler is a hardware `machine.Timer` at fs_hz (a virtual one, id -1,
 would tick with the RTOS, every 10 ms). On the ESP32 port its callback is soft:
 the interrupt schedules it as `micropython.schedule` would, so it may read
 the ADC. It allocates nothing: the bound method was made once, when the
-timer was set up, and each call fills the next preallocated slot.
+timer was set up, and each call fills the next preallocated slot, then sets
+the sampler's ThreadSafeFlag, which wakes the sampling task.
+
+The CPU runs at cfg["cpu_mhz"] (80 by default: the sampling path needs a few
+per cent of it, and the idle current falls with the clock). Off the foot the
+timer slows to the power policy's rate; after an hour off the foot the board
+deep-sleeps, woken (a reset) by a load on the heel FSR, whose ADC pin is an
+RTC GPIO on direct wiring. Through a mux (the C3) the heel has no pin of its
+own to wake on, so such a config must set power.sleep_after_s to 0: it only
+samples slowly off the foot.
 """
 import asyncio
 
+import esp32
+import machine
 from machine import ADC, PWM, WDT, Pin, Timer
 
 import boards
@@ -31,24 +42,35 @@ class Sampler(boards.Sampler):
 
     def __init__(self, cfg):
         inputs, select = boards.wire(cfg, _adc, _select)
-        super().__init__(len(cfg["sensors"]), inputs, select)
-        self.fs = cfg["fs_hz"]
+        super().__init__(len(cfg["sensors"]), inputs, select, fs=cfg["fs_hz"])
         self.timer = Timer(cfg.get("timer", 0))
 
     def start(self, notify=None):
         super().start(notify)
-        self.timer.init(mode=Timer.PERIODIC, freq=self.fs, callback=self.sample)
+        self.timer.init(mode=Timer.PERIODIC, freq=self.hz, callback=self.sample)
+
+    def rate(self, hz):
+        super().rate(hz)
+        if self.running:
+            self.timer.init(mode=Timer.PERIODIC, freq=hz, callback=self.sample)
 
     def stop(self):
         self.timer.deinit()
         super().stop()
 
 
-class Board:
-    """One ESP32 insole: sampler, motor PWM, battery sense, watchdog."""
+class Board(boards.Base):
+    """One ESP32 insole: sampler, motor PWM, battery sense, watchdog, power."""
 
     def __init__(self, cfg):
+        self.cpu_hz = cfg.get("cpu_mhz", 80) * 1000000
+        machine.freq(self.cpu_hz)
         self.sampler = Sampler(cfg)
+        self.power_from(cfg)
+        pins = cfg.get("adc_pins")
+        self.wake_pin = pins[0] if pins else None  # the heel; a mux's SIG shows one channel at a time
+        if self.wake_pin is None and self.policy.sleep_after_s:
+            raise ValueError("config: an ESP32 with a mux has no heel pin to wake on; set power.sleep_after_s to 0")
         self.motor_pwm = PWM(Pin(cfg["motor_pin"]), freq=cfg.get("motor_hz", 200), duty_u16=0)
         self.battery = _adc(cfg["battery_pin"])
         top, bottom = cfg["battery_divider_kohm"]
@@ -72,3 +94,11 @@ class Board:
         # (micropython issue #6396). While every task waits, asyncio blocks in
         # the RTOS, which idles the CPU and keeps the radio up.
         await asyncio.sleep_ms(ms)
+
+    def sleep(self):
+        """Deep sleep until the heel is loaded (its divider above the pin's
+        logic high); waking is a reset."""
+        self.sampler.stop()
+        self.motor_pwm.duty_u16(0)
+        esp32.wake_on_ext1(pins=(Pin(self.wake_pin),), level=esp32.WAKEUP_ANY_HIGH)
+        machine.deepsleep()

@@ -3,31 +3,54 @@
 The sampler replays rows of 16-bit counts from any iterable (a recording
 through sim/fsr.py, a scripted day from sim/day.py); the motor is
 sim/motor.py's RecordingPWM; the battery reads `battery` mV. Time passes only
-in `idle_ms`, which takes the samples due meanwhile, so the firmware runs as
-fast as the host allows and a test sees exactly what a board would.
+in `idle_ms` and `wait_sample`, which take the samples due meanwhile, so the
+firmware runs as fast as the host allows and a test sees exactly what a board
+would. At a slow rate each sample stands for the rows of its period.
+
+`sleep()` is deep sleep in virtual time: rows pass unread at the slow rate
+until the heel's count reaches WAKE_COUNTS (the modelled load that a board's
+wake pin sees as logic high), then the board samples on where it stopped; a
+real board would reset and restore from its store instead.
+
+For the bench's duty cycle it keeps `sim_us`, the host time spent in its own
+replay machinery (the ADC and timer a board has in silicon), and `slept_ms`.
 """
 import asyncio
 
 import boards
 from sim.motor import RecordingPWM
 
+try:
+    from time import ticks_diff, ticks_us
+except ImportError:  # CPython
+    from time import perf_counter_ns
+
+    def ticks_us():
+        return perf_counter_ns() // 1000
+
+    def ticks_diff(a, b):
+        return a - b
+
+WAKE_COUNTS = 16384
+
 
 class ReplaySampler(boards.Sampler):
     """A sampler whose timer is `tick()`: the next row of `counts`."""
 
-    def __init__(self, channels, counts):
-        super().__init__(channels, ())
+    def __init__(self, channels, counts, fs):
+        super().__init__(channels, (), fs=fs)
         self.rows = iter(counts)
         self.row = None
         self.done = False
 
     def tick(self):
-        """Sample the next row; False once the counts have run out."""
-        row = next(self.rows, None)
-        if row is None:
-            self.done = True
-            return False
-        self.row = row
+        """Sample the row due now, after the rows a slow rate skips; False once the counts have run out."""
+        for _ in range(self.hold):
+            row = next(self.rows, None)
+            if row is None:
+                self.done = True
+                return False
+            self.row = row
         self.sample()
         return True
 
@@ -37,17 +60,20 @@ class ReplaySampler(boards.Sampler):
             buf[ch] = row[ch]
 
 
-class Board:
+class Board(boards.Base):
     """The virtual insole's board; `now_ms` is its clock."""
 
     def __init__(self, cfg, counts=(), battery_mv=3900):
         self.fs = cfg["fs_hz"]
         self.now_ms = 0
-        self.ticks = 0
-        self.sampler = ReplaySampler(len(cfg["sensors"]), counts)
+        self.ticks = 0  # sample periods of 1/fs replayed
+        self.sampler = ReplaySampler(len(cfg["sensors"]), counts, self.fs)
+        self.power_from(cfg)
         self.motor_pwm = RecordingPWM(self.clock_ms)
         self.battery = battery_mv
         self.watchdog_feeds = 0
+        self.sim_us = 0
+        self.slept_ms = 0
 
     def clock_ms(self):
         return self.now_ms
@@ -58,10 +84,48 @@ class Board:
     def feed_watchdog(self):
         self.watchdog_feeds += 1
 
+    def _due_ms(self):
+        return self.ticks * 1000 // self.fs
+
+    def _catch_up(self):
+        """Take the samples due by now_ms."""
+        t0 = ticks_us()
+        sampler = self.sampler
+        while sampler.running and self._due_ms() <= self.now_ms and sampler.tick():
+            self.ticks += sampler.hold
+        self.sim_us += ticks_diff(ticks_us(), t0)
+
     async def idle_ms(self, ms):
         """`ms` of virtual time pass, and the samples due in them are taken."""
         self.now_ms += ms
-        sampler = self.sampler
-        while sampler.running and self.ticks * 1000 // self.fs <= self.now_ms and sampler.tick():
-            self.ticks += 1
+        self._catch_up()
         await asyncio.sleep(0)
+
+    async def wait_sample(self):
+        """Virtual time runs on to the next sample, unless one waits already."""
+        if not self.sampler.ready() and not self.sampler.done:
+            self.now_ms = max(self.now_ms, self._due_ms())
+            self._catch_up()
+        await asyncio.sleep(0)
+
+    def sleep(self):
+        """Deep sleep in virtual time: rows pass unsampled, one slow period at a
+        time, until one loads the heel (or the counts run out)."""
+        t0 = ticks_us()
+        start = self.now_ms
+        rows = self.sampler.rows
+        period = self.fs // self.policy.slow_hz
+        awake = False
+        while not awake:
+            for _ in range(period):
+                row = next(rows, None)
+                if row is None:
+                    self.sampler.done = True
+                    awake = True
+                    break
+                self.ticks += 1
+            else:
+                awake = row[0] >= WAKE_COUNTS
+        self.now_ms = max(self.now_ms, self._due_ms())
+        self.slept_ms += self.now_ms - start
+        self.sim_us += ticks_diff(ticks_us(), t0)

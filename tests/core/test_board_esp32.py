@@ -8,11 +8,15 @@ from support import ROOT, SkipTest, config, play
 
 sys.path.insert(0, ROOT + "/tests/fakes")
 
-from machine import ADC, WDT, Timer  # noqa: E402  (the fake)
+import esp32  # noqa: E402  (the fakes)
+import machine  # noqa: E402
+from machine import ADC, WDT, Timer  # noqa: E402
 
 from boards import RING  # noqa: E402
 from boards.esp32 import Board  # noqa: E402
 from edge.motor import PATTERNS, duty_u16  # noqa: E402
+from insole.device import Device  # noqa: E402
+from insole.power import FAST, SLEEP, SLOW  # noqa: E402
 
 
 class Flag:
@@ -216,3 +220,93 @@ def test_idle_yields_to_asyncio_without_lightsleep():
 
     asyncio.run(main())
     assert ticks == [1, 1, 1]
+
+
+class Store:
+    """Takes the checkpoints the board writes before it sleeps."""
+
+    def __init__(self):
+        self.checkpoints = []
+
+    def checkpoint(self, data, second):
+        self.checkpoints.append(bytes(data))
+
+
+def test_the_cpu_runs_at_80_mhz():
+    board()
+    assert machine.freq() == 80000000
+    board(cpu_mhz=160)
+    assert machine.freq() == 160000000
+
+
+def test_the_timer_wakes_the_waiting_task_through_the_flag():
+    b = board()
+    s = b.sampler
+    woken = []
+
+    async def main():
+        s.start()
+
+        async def waiter():
+            await b.wait_sample()
+            woken.append(s.take()[0])
+
+        task = asyncio.create_task(waiter())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert woken == []  # nothing sampled: the task sleeps, it does not poll
+        s.inputs[0].level = 1234
+        s.timer.fire()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        await task
+
+    asyncio.run(main())
+    assert woken == [1234]
+
+
+def test_off_the_foot_the_timer_slows_and_a_load_brings_it_back():
+    b = board()
+    s = b.sampler
+    dev = Device(config("esp32s3"))
+    store = Store()
+    s.start()
+    wear = dev.pipeline.wear
+    wear.idle_s = 30
+    b.pace(dev, store)
+    assert b.mode == SLOW and s.timer.freq == 10
+    s.timer.fire()
+    taken = 0
+    while s.take() is not None:
+        taken += 1
+    assert taken == 10  # one slow sample stands for its 10 periods of 1/fs
+    wear.loaded = True  # a load in this second
+    b.pace(dev, store)
+    assert b.mode == FAST and s.timer.freq == 100 and store.checkpoints == []
+
+
+def test_an_hour_off_the_foot_checkpoints_then_deep_sleeps_until_the_heel_is_loaded():
+    del esp32.ext1[:]
+    del machine._Power.slept[:]
+    b = board()
+    dev = Device(config("esp32s3"))
+    store = Store()
+    b.sampler.start()
+    dev.pipeline.wear.idle_s = 3600
+    assert b.policy.mode(dev.pipeline.wear) == SLEEP
+    b.pace(dev, store)
+    assert len(store.checkpoints) == 1 and not b.sampler.running
+    assert esp32.ext1 == [((1,), esp32.WAKEUP_ANY_HIGH)] and machine._Power.slept == [None]
+
+
+def test_a_mux_board_has_no_heel_pin_so_it_never_deep_sleeps():
+    b = board("esp32c3")
+    dev = Device(config("esp32c3"))
+    dev.pipeline.wear.idle_s = 100000
+    assert b.policy.mode(dev.pipeline.wear) == SLOW
+    try:
+        board("esp32c3", power={"sleep_after_s": 3600})
+    except ValueError as e:
+        assert "sleep_after_s" in str(e)
+    else:
+        raise AssertionError("a mux ESP32 config that asks for deep sleep was accepted")

@@ -1,0 +1,45 @@
+"""When the insole may save power: a pure policy that a board applies.
+
+    FAST   sample at the board config's fs_hz: a foot is on the insole, or
+           was within `slow_after_s`
+    SLOW   off the foot: sample at `slow_hz` until a load appears (the board
+           hands each slow sample to the core fs_hz / slow_hz times, so the
+           core's clock and wear timer keep their time)
+    SLEEP  off the foot for `sleep_after_s` (an hour): deep sleep until a load
+           wakes the board, where it can be woken so (0: never)
+
+The board config's "power" object sets them; the defaults are below.
+"""
+FAST = 0
+SLOW = 1
+SLEEP = 2
+
+SLOW_HZ = 10
+SLOW_AFTER_S = 30
+SLEEP_AFTER_S = 3600
+
+
+class Policy:
+    """The mode for the wear timer's state, and the sample rate of each mode."""
+
+    def __init__(self, cfg):
+        p = cfg.get("power", {})
+        self.fs = cfg["fs_hz"]
+        self.slow_hz = p.get("slow_hz", SLOW_HZ)
+        self.slow_after_s = p.get("slow_after_s", SLOW_AFTER_S)
+        self.sleep_after_s = p.get("sleep_after_s", SLEEP_AFTER_S)
+        if not 0 < self.slow_hz <= self.fs or self.fs % self.slow_hz:
+            raise ValueError("config: power.slow_hz must divide fs_hz (%d), not %r" % (self.fs, self.slow_hz))
+
+    def mode(self, wear):
+        """FAST while loaded this second or lately, then SLOW, then SLEEP."""
+        idle = wear.idle_s
+        if wear.loaded or idle < self.slow_after_s:
+            return FAST
+        if self.sleep_after_s and idle >= self.sleep_after_s:
+            return SLEEP
+        return SLOW
+
+    def hz(self, mode):
+        """The sample rate of a mode."""
+        return self.fs if mode == FAST else self.slow_hz
