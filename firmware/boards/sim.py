@@ -13,7 +13,9 @@ wake pin sees as logic high), then the board samples on where it stopped; a
 real board would reset and restore from its store instead.
 
 For the bench's duty cycle it keeps `sim_us`, the host time spent in its own
-replay machinery (the ADC and timer a board has in silicon), and `slept_ms`.
+replay machinery (the ADC and timer a board has in silicon) by its clock
+`host_us` (ticks_us unless set), and `slept_ms`, and sets the asyncio Event
+`finished` when the counts run out.
 """
 import asyncio
 
@@ -68,12 +70,16 @@ class Board(boards.Base):
         self.now_ms = 0
         self.ticks = 0  # sample periods of 1/fs replayed
         self.sampler = ReplaySampler(len(cfg["sensors"]), counts, self.fs)
+        self.sampler.wake = self  # the sampler's notify: set() below
+        self.woken = False
         self.power_from(cfg)
         self.motor_pwm = RecordingPWM(self.clock_ms)
         self.battery = battery_mv
         self.watchdog_feeds = 0
+        self.host_us = ticks_us
         self.sim_us = 0
         self.slept_ms = 0
+        self.finished = asyncio.Event()
 
     def clock_ms(self):
         return self.now_ms
@@ -89,11 +95,13 @@ class Board(boards.Base):
 
     def _catch_up(self):
         """Take the samples due by now_ms."""
-        t0 = ticks_us()
+        t0 = self.host_us()
         sampler = self.sampler
         while sampler.running and self._due_ms() <= self.now_ms and sampler.tick():
             self.ticks += sampler.hold
-        self.sim_us += ticks_diff(ticks_us(), t0)
+        if sampler.done:
+            self.finished.set()
+        self.sim_us += ticks_diff(self.host_us(), t0)
 
     async def idle_ms(self, ms):
         """`ms` of virtual time pass, and the samples due in them are taken."""
@@ -101,17 +109,25 @@ class Board(boards.Base):
         self._catch_up()
         await asyncio.sleep(0)
 
+    def set(self):
+        """The sampler's notify: a batch of samples waits."""
+        self.woken = True
+
     async def wait_sample(self):
-        """Virtual time runs on to the next sample, unless one waits already."""
-        if not self.sampler.ready() and not self.sampler.done:
-            self.now_ms = max(self.now_ms, self._due_ms())
-            self._catch_up()
+        """Virtual time runs on, sample by sample, until the sampler notifies
+        (unless a sample waits already)."""
+        sampler = self.sampler
+        if not sampler.ready():
+            self.woken = False
+            while not self.woken and sampler.running and not sampler.done:
+                self.now_ms = max(self.now_ms, self._due_ms())
+                self._catch_up()
         await asyncio.sleep(0)
 
     def sleep(self):
         """Deep sleep in virtual time: rows pass unsampled, one slow period at a
         time, until one loads the heel (or the counts run out)."""
-        t0 = ticks_us()
+        t0 = self.host_us()
         start = self.now_ms
         rows = self.sampler.rows
         period = self.fs // self.policy.slow_hz
@@ -121,6 +137,7 @@ class Board(boards.Base):
                 row = next(rows, None)
                 if row is None:
                     self.sampler.done = True
+                    self.finished.set()
                     awake = True
                     break
                 self.ticks += 1
@@ -128,4 +145,4 @@ class Board(boards.Base):
                 awake = row[0] >= WAKE_COUNTS
         self.now_ms = max(self.now_ms, self._due_ms())
         self.slept_ms += self.now_ms - start
-        self.sim_us += ticks_diff(ticks_us(), t0)
+        self.sim_us += ticks_diff(self.host_us(), t0)

@@ -46,6 +46,17 @@ class Clock:
         await asyncio.sleep(0)
 
 
+def timed(sampler, clock, times):
+    """Note the virtual time of every sample the task takes."""
+    sample = sampler.sample
+
+    def noted():
+        times.append(clock.now)
+        sample()
+
+    sampler.sample = noted
+
+
 def sample_for(b, ms, stall_at=None, stall_ms=0):
     """Run the sampler task for `ms` virtual ms; (times of each sample, samples taken)."""
     clock = Clock()
@@ -54,8 +65,10 @@ def sample_for(b, ms, stall_at=None, stall_ms=0):
     s.sleep_ms = clock.sleep
     times, got = [], []
 
+    timed(s, clock, times)
+
     async def main():
-        s.start(lambda: times.append(clock.now))
+        s.start()
         stalled = False
         while clock.now < ms:
             await asyncio.sleep(0)
@@ -124,9 +137,10 @@ def test_a_new_rate_restarts_the_cadence_from_now(cfg):
     s.ticks_ms = clock.ticks_ms
     s.sleep_ms = clock.sleep
     times = []
+    timed(s, clock, times)
 
     async def main():
-        s.start(lambda: times.append(clock.now))
+        s.start()
         while clock.now < 500:
             await asyncio.sleep(0)
             while s.ready():
