@@ -77,3 +77,44 @@ def test_a_walk_through_the_board_finds_the_steps_of_a_direct_feed():
     pipe = Pipeline(config())
     assert run(pipe, [array("H", r) for r in drain(b)]) == direct
     assert len(direct) > 10 and b.sampler.dropped == 0
+
+
+def test_off_the_foot_the_loop_slows_then_sleeps_and_a_load_wakes_it():
+    """main's loop on the sim board: 1 s unloaded (the zero), 3 s loaded, 60 s unloaded, 2 s loaded."""
+    import main
+    from insole.device import Device
+
+    cfg = config()
+    cfg["power"] = {"slow_hz": 10, "slow_after_s": 5, "sleep_after_s": 20}
+    loaded = array("H", [30000] * 8)
+    empty = array("H", [100] * 8)
+    fs = cfg["fs_hz"]
+    b = Board(cfg, [empty] * fs + [loaded] * (3 * fs) + [empty] * (60 * fs) + [loaded] * (2 * fs))
+    dev = Device(cfg)
+    rates = []
+
+    class Store:
+        checkpoints = 0
+
+        def checkpoint(self, data, second):
+            self.checkpoints += 1
+
+    store = Store()
+
+    async def go():
+        task = asyncio.create_task(main.sampling(b, dev, store))
+        seen = 0
+        while not b.sampler.done:
+            if b.sampler.hz != seen:
+                seen = b.sampler.hz
+                rates.append((b.now_ms // 1000, seen))
+            await asyncio.sleep(0)
+        task.cancel()
+
+    asyncio.run(go())
+    assert [hz for _, hz in rates] == [100, 10, 100]
+    assert 9 <= rates[1][0] <= 10  # slow 5 s after the last loaded second (plus the low-pass tail)
+    assert store.checkpoints == 1  # the day's checkpoint went to the store before the sleep
+    assert 38000 <= b.slept_ms <= 40000  # asleep from 20 s after the last loaded second (about 24 s) until 64 s
+    awake_s = (b.now_ms - b.slept_ms) // 1000
+    assert abs(dev.clock.second - awake_s) <= 1  # slow samples stood for their whole period
