@@ -170,19 +170,20 @@ def boards() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "boards.py")], check=True)
 
 
-def main() -> None:
+def main(parts: list[str]) -> None:
+    """Every figure, or only the parts named (bench/run.py duty core ...)."""
     from insole_host.benchmark import bench_host
     from insole_host.transport.bench import bench_ble
 
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
-    core(walk)
-    duty(walk)
-    day_replay(walk)
-    records()
-    boards()
-    bench_ble()
-    bench_host()
+    steps = {"core": lambda: core(walk), "duty": lambda: duty(walk), "day": lambda: day_replay(walk),
+             "records": records, "boards": boards, "ble": bench_ble, "host": bench_host}
+    unknown = set(parts) - set(steps)
+    if unknown:
+        sys.exit(f"bench: no part {', '.join(sorted(unknown))}; parts: {', '.join(steps)}")
+    for name in parts or steps:
+        steps[name]()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
