@@ -34,6 +34,9 @@ from insole.compat import zeros
 from insole.device import DUE_CHECKPOINT
 
 RING = 8
+REF_SHIFT = 13  # the reference correction in Q13: within +-12.5 %, a count times it stays under 2**30
+REF_MIN = 7168
+REF_MAX = 9216
 BATCH_HZ = 50  # the consumer is woken this often at full rate (two samples at 100 Hz), at most RING // 2 samples a wake
 MUX_SELECT = 4  # a CD74HC4067: S0..S3 pick one of 16 inputs
 
@@ -71,6 +74,21 @@ def wire(cfg, analog, output):
     return [analog(p) for p in pins], None
 
 
+def reference(cfg):
+    """(mux input, counts) of the config's reference channel, or None: a mux's
+    "reference": {"input": n, "counts": c}, a 3V3/2 divider on a spare input
+    that reads c counts when the rail is at its nominal voltage."""
+    mux = cfg.get("mux") or {}
+    ref = mux.get("reference")
+    if ref is None:
+        return None
+    n = len(cfg["sensors"])
+    if not n <= ref["input"] < 1 << MUX_SELECT or not 0 < ref["counts"] < 65536:
+        raise ValueError("config: mux.reference needs a spare input %d..%d and counts 1..65535"
+                         % (n, (1 << MUX_SELECT) - 1))
+    return ref["input"], ref["counts"]
+
+
 class Sampler:
     """The ring of preallocated samples every board shares, and the read of one sample.
 
@@ -86,15 +104,20 @@ class Sampler:
 
     `rate(hz)` slows the sampling to `hz` (a divisor of fs); take() then hands
     out each sample fs / hz times, so the consumer still sees fs samples a
-    second. The producer notifies the consumer (sets `wake`, a Flag, unless
+    second. With `reference` (mux input, nominal counts) every scan also
+    reads that input and scales each channel by nominal / reading, so the
+    counts follow the FSR rail's ratio, not the ADC's own reference (ESP32;
+    corrections beyond +-12.5 % are clamped: a fault, not a sag). The producer
+    notifies the consumer (sets `wake`, a Flag, unless
     start() is given a notify) once `batch` samples wait: about BATCH_HZ
     times a second at full rate, every sample at a slow one. A wake costs the
     scheduler as much as the core's work on a sample, so fewer wakes are a
     smaller CPU duty cycle.
     """
 
-    def __init__(self, channels, inputs, select=None, size=RING, fs=100):
+    def __init__(self, channels, inputs, select=None, size=RING, fs=100, reference=None):
         self.channels = channels
+        self.reference = reference
         self.fs = fs
         self.hz = fs
         self.hold = 1
@@ -150,15 +173,26 @@ class Sampler:
             for ch in range(self.channels):
                 buf[ch] = inputs[ch].read_u16()
             return
-        sig = inputs[0]
-        s0, s1, s2, s3 = self.select
         for ch in range(self.channels):
-            s0.value(ch & 1)
-            s1.value(ch >> 1 & 1)
-            s2.value(ch >> 2 & 1)
-            s3.value(ch >> 3)
-            sig.read_u16()  # thrown away: the first reading after a switch has not settled
-            buf[ch] = sig.read_u16()
+            buf[ch] = self.read_input(ch)
+        if self.reference is not None:
+            ref, counts = self.reference
+            q = (counts << REF_SHIFT) // max(1, self.read_input(ref))
+            q = REF_MIN if q < REF_MIN else REF_MAX if q > REF_MAX else q
+            for ch in range(self.channels):
+                c = buf[ch] * q >> REF_SHIFT
+                buf[ch] = c if c < 65535 else 65535
+
+    def read_input(self, n):
+        """Mux input n's reading: switched to, settled, read."""
+        s0, s1, s2, s3 = self.select
+        s0.value(n & 1)
+        s1.value(n >> 1 & 1)
+        s2.value(n >> 2 & 1)
+        s3.value(n >> 3)
+        sig = self.inputs[0]
+        sig.read_u16()  # thrown away: the first reading after a switch has not settled
+        return sig.read_u16()
 
     def ready(self):
         return self._held > 0 or self._w != self._r

@@ -1,7 +1,9 @@
 """ESP32-S3 and ESP32-C3 under MicroPython: the board config's pins through `machine`.
 
 FSRs on ADC1 pins only (ADC2 is shared with the radio), each read directly or
-through a CD74HC4067 ("mux": the C3 has 5 ADC1 pins). Attenuation 11 dB: full
+through a CD74HC4067 ("mux": the C3 has 5 ADC1 pins; a spare mux input can
+carry a 3V3/2 reference, which makes the readings ratiometric, see
+boards.Sampler). Attenuation 11 dB: full
 scale is about 3.1 V on the S3 and 2.5 V on the C3, not 3.3 V
 (hardware/divider.md); `read_u16()` scales the 12-bit reading to 16 bits.
 
@@ -42,7 +44,7 @@ class Sampler(boards.Sampler):
 
     def __init__(self, cfg):
         inputs, select = boards.wire(cfg, _adc, _select)
-        super().__init__(len(cfg["sensors"]), inputs, select, fs=cfg["fs_hz"])
+        super().__init__(len(cfg["sensors"]), inputs, select, fs=cfg["fs_hz"], reference=boards.reference(cfg))
         self.timer = Timer(cfg.get("timer", 0))
 
     def start(self, notify=None):

@@ -98,8 +98,8 @@ def test_stop_releases_the_timer():
 def test_the_timer_path_allocates_nothing():
     if sys.implementation.name != "micropython":
         raise SkipTest("gc.mem_alloc is MicroPython's")
-    for name in ("esp32s3", "esp32c3"):
-        s = board(name).sampler
+    for name, s in (("esp32s3", board("esp32s3").sampler), ("esp32c3", board("esp32c3").sampler),
+                    ("esp32c3 with a reference", reference_board(970))):
         flag = Flag()
         s.start(flag)
         timer = s.timer
@@ -142,6 +142,45 @@ def test_mux_selects_channels_in_order_and_throws_the_settling_read_away():
     s.timer.fire()
     assert seen == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]
     assert list(s.take()) == [100 * ch + 5 for ch in range(8)]
+
+
+def reference_board(sag_permille):
+    """A C3 with a 3V3/2 reference on mux input 8, its rail at sag_permille of nominal."""
+    cfg = config("esp32c3")
+    cfg["mux"]["reference"] = {"input": 8, "counts": 43253}
+    s = Board(cfg).sampler
+    select = s.select
+
+    def selected():
+        n = select[0].v | select[1].v << 1 | select[2].v << 2 | select[3].v << 3
+        return (43253 if n == 8 else 4000 * n + 3000) * sag_permille // 1000
+
+    s.inputs[0].source = selected
+    s.start()
+    return s
+
+
+def test_a_reference_channel_makes_the_mux_readings_ratiometric():
+    for sag in (1000, 970, 940):  # the 3V3 rail at nominal, 3 % and 6 % low
+        s = reference_board(sag)
+        s.timer.fire()
+        got = list(s.take())
+        assert all(abs(got[ch] - (4000 * ch + 3000)) <= 2 for ch in range(8)), (sag, got)
+    s = reference_board(700)  # 30 % low: a fault, not a sag; the correction stops at 12.5 %
+    s.timer.fire()
+    assert s.take()[7] == 31000 * 700 // 1000 * 9216 >> 13
+
+
+def test_a_reference_must_sit_on_a_spare_mux_input():
+    for bad in ({"input": 3, "counts": 43253}, {"input": 16, "counts": 43253}, {"input": 8, "counts": 0}):
+        cfg = config("esp32c3")
+        cfg["mux"]["reference"] = bad
+        try:
+            Board(cfg)
+        except ValueError as e:
+            assert "mux.reference" in str(e)
+        else:
+            raise AssertionError("accepted %r" % bad)
 
 
 def test_mux_reaches_all_16_inputs():
