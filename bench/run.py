@@ -3,6 +3,8 @@
 Core: us per sample of the whole per-sample path under micropython, its ratio
 to a bare copy loop, the peak heap of the firmware (compiled to .mpy, as on a
 board) running a walk in a 64 KB heap, and the replay speed of a 16 h day.
+Duty cycle: the CPU busy fraction of the board loop on the virtual board, per
+activity and board, and what it comes to on each board's CPU.
 """
 import json
 import shutil
@@ -80,6 +82,55 @@ def core(walk: Path) -> None:
     print(f"firmware/ tree as .mpy: {mpy_bytes / 1024:.1f} KB (every file, sim and both BLE bindings included)")
 
 
+# MicroPython's perf_bench misc_pystone score (passes a second, N=100 M=100: 300 passes):
+# PYBv1.0 (STM32F405, Cortex-M4F at 168 MHz) scores 1847.56 (micropython/micropython pull request
+# #4858); the same benchmark on this project's build machine, micropython unix port: 261,000 (best
+# of 12, AMD EPYC, 2026-12-01). The boards from PYBv1.0, by one program's run time on each
+# (scruss.com/blog/tag/benchmark: ESP32-S3 @ 240 MHz 8.9 s, ESP32-C3 @ 160 MHz 13.2 s, PYBv1.1 13.0 s)
+# scaled to the clock they run at; the nRF52840 is the same Cortex-M4F core at 64 MHz.
+HOST_PYSTONE = 261000
+BOARD_PYSTONE = {
+    "esp32s3": 1847.56 * 13.0 / 8.9 * 80 / 240,
+    "esp32c3": 1847.56 * 13.0 / 13.2 * 80 / 160,
+    "xiao_nrf52840": 1847.56 * 64 / 168,
+}
+ACTIVITIES = ("walk", "stand", "sit", "off")
+DUTY_S = 300  # virtual seconds measured per activity, after the warm-up
+DUTY_RUNS = 2
+
+
+def busy_fraction(fw: Path, cfg: Path, walk: Path, kind: str, store: Path) -> dict:
+    """bench/duty.py's figures for one activity: the run with the least CPU busy of DUTY_RUNS, on this host."""
+    runs = [json.loads(subprocess.run(
+        [executable("micropython"), "-X", "heapsize=16M", str(ROOT / "bench" / "duty.py"), str(fw), str(cfg),
+         str(walk), kind, str(DUTY_S), str(store)], capture_output=True, text=True, check=True).stdout)
+        for _ in range(DUTY_RUNS)]
+    return min(runs, key=lambda r: r["busy"])
+
+
+def duty(walk: Path) -> None:
+    """CPU busy fraction per activity on the virtual board, and on each board's CPU."""
+    boards = [("esp32s3", True), ("esp32c3", True), ("xiao_nrf52840", False)]
+    with tempfile.TemporaryDirectory() as tmp:
+        fw = Path(tmp) / "fw"
+        compile_firmware(fw)
+        fw_plain = Path(tmp) / "fw_plain"  # CircuitPython has no viper emitter
+        shutil.copytree(fw, fw_plain)
+        (fw_plain / "insole" / "calibration_viper.mpy").unlink()
+        for board, viper in boards:
+            cfg = ROOT / "firmware" / "config" / f"{board}.json"
+            slowdown = HOST_PYSTONE / BOARD_PYSTONE[board]
+            figures = []
+            for kind in ACTIVITIES:
+                store = Path(tmp) / f"store-{board}-{kind}"
+                store.mkdir()
+                run = busy_fraction(fw if viper else fw_plain, cfg, walk, kind, store)
+                busy = run["busy"]
+                figures.append(f"{kind} {busy * 100:.3f} % at {run['hz']} Hz -> {min(1.0, busy * slowdown) * 100:.1f} %")
+            print(f"CPU busy, {board}: " + "; ".join(figures) +
+                  f" (virtual board on this host -> on the board, x{slowdown:.0f} by pystone)")
+
+
 def day_replay(walk: Path) -> None:
     seconds = sum(s for _, s in DAY)
     with tempfile.NamedTemporaryFile("w", suffix=".json") as plan:
@@ -121,19 +172,20 @@ def boards() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "boards.py")], check=True)
 
 
-def main() -> None:
+def main(parts: list[str]) -> None:
+    """Every figure, or only the parts named (bench/run.py duty core ...)."""
     from insole_host.benchmark import bench_host
     from insole_host.transport.bench import bench_ble
 
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
-    core(walk)
-    day_replay(walk)
-    records()
-    boards()
-    flash_wear.main()
-    bench_ble()
-    bench_host()
+    steps = {"core": lambda: core(walk), "duty": lambda: duty(walk), "day": lambda: day_replay(walk),
+             "records": records, "boards": boards, "flash": flash_wear.main, "ble": bench_ble, "host": bench_host}
+    unknown = set(parts) - set(steps)
+    if unknown:
+        sys.exit(f"bench: no part {', '.join(sorted(unknown))}; parts: {', '.join(steps)}")
+    for name in parts or steps:
+        steps[name]()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

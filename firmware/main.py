@@ -14,7 +14,7 @@ insole on the unix port).
 import asyncio
 import json
 
-from boards import REST_HZ, load, safe_boot
+from boards import load, safe_boot
 from edge.clock import random_bytes
 from edge.motor import Motor
 from edge.store import Store
@@ -25,34 +25,32 @@ CONFIG = "config.json"
 STORE = "data"
 
 
-async def sampling(board, device, store, idle_ms=20):
-    """Drain the sampler's ring into the device, serve what falls due, then idle.
-
-    The ring holds 70 ms at 100 Hz; idling 20 ms between drains leaves room for
-    the motor and the link's tasks. Off the foot the sampler runs at REST_HZ
-    and each sample stands for a second, until one is loaded.
-    """
+async def sampling(board, device, store):
+    """Drain the sampler's ring into the device, serve what falls due, apply the
+    power policy, then wait for the next sample (the sampler's flag wakes this
+    task; the motor and the link's tasks run meanwhile). Off the foot the
+    sampler runs once a second and each sample stands for that second, until
+    one is loaded."""
     sampler = board.sampler
     fs = device.pipeline.fs
     sampler.start()
     while True:
         device.skip(sampler.newly_lost())  # the clock goes on through samples the board lost
-        resting = sampler.hz == REST_HZ  # the rate the waiting samples were taken at
+        resting = sampler.hz != fs  # the rate the waiting samples were taken at
         sample = sampler.take()
         while sample is not None:
-            if not resting:
+            if resting:
+                device.rest_second(sample)
+            else:
                 device.sample(sample)
-            elif not device.rest_second(sample):
-                sampler.rate(fs)
             if device.due:
                 device.service(store)
             sample = sampler.take()
         if device.due:  # a command's change, with no sample to carry it
             device.service(store)
-        if not resting and device.resting():
-            sampler.rate(REST_HZ)
         board.feed_watchdog()
-        await board.idle_ms(idle_ms)
+        board.pace(device, store)
+        await board.wait_sample()
 
 
 def link_for(cfg, board, device, store):
@@ -85,7 +83,7 @@ async def main(config_path=CONFIG, store_root=STORE):
     with open(config_path) as f:
         cfg = json.load(f)
     board = load(cfg)
-    motor = Motor(board.motor_pwm)
+    motor = Motor(board.motor_pwm, max_permille=cfg.get("motor_max_permille", 1000))
     store = Store(store_root, board.fs, **cfg.get("store", {}))
     device = Device(cfg, buzz=motor.play, set_rtc=board.set_rtc)
     device.restore(store, board.rtc_unix())

@@ -41,8 +41,8 @@ async def readings(board, cfg):
     print("battery %d mV; samples dropped %d (ring full), missed %d (timer)" % (board.battery_mv(), s.dropped, s.missed))
 
 
-async def buzz(board):
-    motor = Motor(board.motor_pwm)
+async def buzz(board, cfg):
+    motor = Motor(board.motor_pwm, max_permille=cfg.get("motor_max_permille", 1000))
     player = asyncio.create_task(motor.run())
     for kind, name in KINDS:
         if kind in PATTERNS:
@@ -96,7 +96,7 @@ async def main():
     board = boards.load(cfg)
     print("selftest: %s (%s)" % (cfg["board"], cfg["runtime"]))
     await readings(board, cfg)
-    await buzz(board)
+    await buzz(board, cfg)
     await advertise(board)
     print("selftest: done")
 

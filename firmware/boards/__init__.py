@@ -27,6 +27,12 @@
     board.feed_watchdog()       feeds the watchdog, which arms once the firmware has
                                 fed it for a grace period of clean running
     await board.idle_ms(ms)     lets the other tasks run, and the CPU idle, for ms
+    await board.wait_sample()   lets the other tasks run, and the CPU idle, until
+                                the sampler has a sample (woken by its flag, not
+                                polled)
+    board.pace(device, store)   applies the power policy (insole/power.py) after
+                                a drain: slow sampling off the foot, deep sleep
+                                after an hour off it
 
 Modules: esp32 (MicroPython: ESP32-S3, ESP32-C3), nrf52840_cp (CircuitPython:
 XIAO nRF52840), sim (the unix port: recorded counts in virtual time).
@@ -34,13 +40,18 @@ XIAO nRF52840), sim (the unix port: recorded counts in virtual time).
 `safe_boot()`, asked by main.py before it starts the firmware, says whether to
 leave the board to the tools this boot.
 """
+import asyncio
 import os
 
+from insole import power
 from insole.compat import zeros
 
 RING = 8
+REF_SHIFT = 13  # the reference correction in Q13: within +-12.5 %, a count times it stays under 2**30
+REF_MIN = 7168
+REF_MAX = 9216
+BATCH_HZ = 50  # the consumer is woken this often at full rate (two samples at 100 Hz), at most RING // 2 samples a wake
 MUX_SELECT = 4  # a CD74HC4067: S0..S3 pick one of 16 inputs
-REST_HZ = 1     # off the foot: one sample a second, until a load appears
 RTC_VALID_AFTER = 1704067200  # 2024-01-01: an RTC before that holds no time
 GRACE_MS = 60000  # clean running before the watchdog arms (config "watchdog_grace_ms")
 SAFE_BOOT_FLAG = "safe_boot"  # tools/deploy.py --safe-boot writes it before a reset
@@ -48,6 +59,17 @@ SAFE_BOOT_FLAG = "safe_boot"  # tools/deploy.py --safe-boot writes it before a r
 
 def _nothing():
     pass
+
+
+try:
+    Flag = asyncio.ThreadSafeFlag  # MicroPython: set() is safe from a timer callback
+except AttributeError:
+    class Flag(asyncio.Event):
+        """CPython and CircuitPython: an Event that clears when a wait ends, as ThreadSafeFlag does."""
+
+        async def wait(self):
+            await super().wait()
+            self.clear()
 
 
 def wire(cfg, analog, output):
@@ -68,6 +90,21 @@ def wire(cfg, analog, output):
     return [analog(p) for p in pins], None
 
 
+def reference(cfg):
+    """(mux input, counts) of the config's reference channel, or None: a mux's
+    "reference": {"input": n, "counts": c}, a 3V3/2 divider on a spare input
+    that reads c counts when the rail is at its nominal voltage."""
+    mux = cfg.get("mux") or {}
+    ref = mux.get("reference")
+    if ref is None:
+        return None
+    n = len(cfg["sensors"])
+    if not n <= ref["input"] < 1 << MUX_SELECT or not 0 < ref["counts"] < 65536:
+        raise ValueError("config: mux.reference needs a spare input %d..%d and counts 1..65535"
+                         % (n, (1 << MUX_SELECT) - 1))
+    return ref["input"], ref["counts"]
+
+
 class Sampler:
     """The ring of preallocated samples every board shares, and the read of one sample.
 
@@ -80,15 +117,32 @@ class Sampler:
     `inputs` read 16-bit counts (`read_u16()`): one per channel, or with
     `select` (objects with `value(bit)` on a CD74HC4067's S0..S3) the one SIG
     input that channel n is switched to.
+
+    `rate(hz)` slows the sampling to `hz` off the foot (the power policy's
+    slow rate, one a second): each such sample stands for a whole second
+    (Device.rest_second), so the core does one second's work per sample. With `reference` (mux input, nominal counts) every scan also
+    reads that input and scales each channel by nominal / reading, so the
+    counts follow the FSR rail's ratio, not the ADC's own reference (ESP32;
+    corrections beyond +-12.5 % are clamped: a fault, not a sag). The producer
+    notifies the consumer (sets `wake`, a Flag, unless
+    start() is given a notify) once `batch` samples wait: about BATCH_HZ
+    times a second at full rate, every sample at a slow one. A wake costs the
+    scheduler as much as the core's work on a sample, so fewer wakes are a
+    smaller CPU duty cycle.
     """
 
-    def __init__(self, channels, inputs, select=None, size=RING):
+    def __init__(self, channels, inputs, select=None, size=RING, fs=100, reference=None):
         self.channels = channels
+        self.reference = reference
+        self.fs = fs
+        self.hz = fs
+        self.full_batch = max(1, min(fs // BATCH_HZ, size // 2))
+        self.batch = self.full_batch
+        self.wake = Flag()
         self.inputs = inputs
         self.select = select
         self.slots = [zeros("H", channels) for _ in range(size)]
         self.size = size
-        self.hz = 0
         self.dropped = 0
         self.missed = 0
         self._reported = 0
@@ -98,12 +152,15 @@ class Sampler:
         self._notify = _nothing
 
     def start(self, notify=None):
-        self._notify = getattr(notify, "set", notify) or _nothing
+        notify = notify or self.wake
+        self._notify = getattr(notify, "set", notify)
         self.running = True
 
     def rate(self, hz):
-        """Sample at `hz` from now on (a board applies it to its timer)."""
+        """Sample at hz from now on (a board re-times its source: override, then call
+        this). Off the foot each sample stands for a whole second (Device.rest_second)."""
         self.hz = hz
+        self.batch = self.full_batch if hz == self.fs else 1
 
     def stop(self):
         self.running = False
@@ -118,7 +175,11 @@ class Sampler:
             return
         self.read(self.slots[self._w])
         self._w = w
-        self._notify()
+        waiting = w - self._r
+        if waiting < 0:
+            waiting += self.size
+        if waiting >= self.batch:
+            self._notify()
 
     def read(self, buf):
         """Fill `buf` with one reading of every channel."""
@@ -127,15 +188,26 @@ class Sampler:
             for ch in range(self.channels):
                 buf[ch] = inputs[ch].read_u16()
             return
-        sig = inputs[0]
-        s0, s1, s2, s3 = self.select
         for ch in range(self.channels):
-            s0.value(ch & 1)
-            s1.value(ch >> 1 & 1)
-            s2.value(ch >> 2 & 1)
-            s3.value(ch >> 3)
-            sig.read_u16()  # thrown away: the first reading after a switch has not settled
-            buf[ch] = sig.read_u16()
+            buf[ch] = self.read_input(ch)
+        if self.reference is not None:
+            ref, counts = self.reference
+            q = (counts << REF_SHIFT) // max(1, self.read_input(ref))
+            q = REF_MIN if q < REF_MIN else REF_MAX if q > REF_MAX else q
+            for ch in range(self.channels):
+                c = buf[ch] * q >> REF_SHIFT
+                buf[ch] = c if c < 65535 else 65535
+
+    def read_input(self, n):
+        """Mux input n's reading: switched to, settled, read."""
+        s0, s1, s2, s3 = self.select
+        s0.value(n & 1)
+        s1.value(n >> 1 & 1)
+        s2.value(n >> 2 & 1)
+        s3.value(n >> 3)
+        sig = self.inputs[0]
+        sig.read_u16()  # thrown away: the first reading after a switch has not settled
+        return sig.read_u16()
 
     def ready(self):
         return self._w != self._r
@@ -200,6 +272,37 @@ def _usb_owns_drive():
     except ImportError:
         return False  # MicroPython: the firmware always owns its filesystem
     return storage.getmount("/").readonly
+
+
+class Base:
+    """What every board shares: the wait for a sample and the power policy.
+
+    A board sets `sampler`, `policy` (insole.power.Policy of its config) and
+    `mode`, and defines `sleep()`: deep sleep until a load wakes it.
+    """
+
+    def power_from(self, cfg):
+        self.policy = power.Policy(cfg)
+
+    async def wait_sample(self):
+        if not self.sampler.ready():
+            await self.sampler.wake.wait()
+
+    def pace(self, device, store):
+        """After a drain: the sample rate for the foot's state (slow only while
+        `Device.resting`); before deep sleep, the day's checkpoint (what the store
+        keeps is all a reboot has)."""
+        mode = self.policy.mode(device.pipeline.wear)
+        if mode != power.FAST and not device.resting():
+            mode = power.FAST
+        if mode == power.SLEEP:
+            device.changed()
+            device.service(store)
+            self.sleep()
+            mode = power.FAST  # a board that wakes in place samples at full rate again
+        hz = self.policy.hz(mode)
+        if hz != self.sampler.hz:
+            self.sampler.rate(hz)
 
 
 def load(cfg):

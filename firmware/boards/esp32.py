@@ -1,7 +1,9 @@
 """ESP32-S3 and ESP32-C3 under MicroPython: the board config's pins through `machine`.
 
 FSRs on ADC1 pins only (ADC2 is shared with the radio), each read directly or
-through a CD74HC4067 ("mux": the C3 has 5 ADC1 pins). Attenuation 11 dB: full
+through a CD74HC4067 ("mux": the C3 has 5 ADC1 pins; a spare mux input can
+carry a 3V3/2 reference, which makes the readings ratiometric, see
+boards.Sampler). Attenuation 11 dB: full
 scale is about 3.1 V on the S3 and 2.5 V on the C3, not 3.3 V
 (hardware/divider.md); `read_u16()` scales the 12-bit reading to 16 bits.
 
@@ -9,16 +11,27 @@ The sampler is a hardware `machine.Timer` at fs_hz (a virtual one, id -1,
 would tick with the RTOS, every 10 ms). On the ESP32 port its callback is soft:
 the interrupt schedules it as `micropython.schedule` would, so it may read
 the ADC. It allocates nothing: the bound method was made once, when the
-timer was set up, and each call fills the next preallocated slot.
+timer was set up, and each call fills the next preallocated slot, then sets
+the sampler's ThreadSafeFlag, which wakes the sampling task.
 
 A soft callback is lost when the scheduler's queue is full (a long flash
 write holds the interpreter): the port drops it without a trace. So the
 callbacks that ran are counted and compared with the ticks due by `ticks_ms`
 (the same crystal); a tick more than SLACK behind is counted as missed.
+
+The CPU runs at cfg["cpu_mhz"] (80 by default: the sampling path needs a few
+per cent of it, and the idle current falls with the clock). Off the foot the
+timer slows to the power policy's rate; after an hour off the foot the board
+deep-sleeps, woken (a reset) by a load on the heel FSR, whose ADC pin is an
+RTC GPIO on direct wiring. Through a mux (the C3) the heel has no pin of its
+own to wake on, so such a config must set power.sleep_after_s to 0: it only
+samples slowly off the foot.
 """
 import asyncio
 import time
 
+import esp32
+import machine
 from machine import ADC, PWM, RTC, WDT, Pin, Timer
 
 import boards
@@ -45,8 +58,7 @@ class Sampler(boards.Sampler):
 
     def __init__(self, cfg):
         inputs, select = boards.wire(cfg, _adc, _select)
-        super().__init__(len(cfg["sensors"]), inputs, select)
-        self.hz = cfg["fs_hz"]
+        super().__init__(len(cfg["sensors"]), inputs, select, fs=cfg["fs_hz"], reference=boards.reference(cfg))
         self.timer = Timer(cfg.get("timer", 0))
         self.ticks_ms = ticks_ms
         self.fired = 0  # producer: callbacks run, modulo TICK_MASK + 1
@@ -59,7 +71,7 @@ class Sampler(boards.Sampler):
         self.timer.init(mode=Timer.PERIODIC, freq=self.hz, callback=self.sample)
 
     def rate(self, hz):
-        self.hz = hz
+        super().rate(hz)
         if self.running:
             self.count_from_now()
             self.timer.init(mode=Timer.PERIODIC, freq=hz, callback=self.sample)
@@ -99,13 +111,20 @@ class Sampler(boards.Sampler):
         super().stop()
 
 
-class Board:
-    """One ESP32 insole: sampler, motor PWM, battery sense, watchdog."""
+class Board(boards.Base):
+    """One ESP32 insole: sampler, motor PWM, battery sense, watchdog, power."""
 
     fs = None
 
     def __init__(self, cfg):
+        self.cpu_hz = cfg.get("cpu_mhz", 80) * 1000000
+        machine.freq(self.cpu_hz)
         self.sampler = Sampler(cfg)
+        self.power_from(cfg)
+        pins = cfg.get("adc_pins")
+        self.wake_pin = pins[0] if pins else None  # the heel; a mux's SIG shows one channel at a time
+        if self.wake_pin is None and self.policy.sleep_after_s:
+            raise ValueError("config: an ESP32 with a mux has no heel pin to wake on; set power.sleep_after_s to 0")
         self.motor_pwm = PWM(Pin(cfg["motor_pin"]), freq=cfg.get("motor_hz", 200), duty_u16=0)
         self.battery = _adc(cfg["battery_pin"])
         top, bottom = cfg["battery_divider_kohm"]
@@ -141,3 +160,11 @@ class Board:
         # (micropython issue #6396). While every task waits, asyncio blocks in
         # the RTOS, which idles the CPU and keeps the radio up.
         await asyncio.sleep_ms(ms)
+
+    def sleep(self):
+        """Deep sleep until the heel is loaded (its divider above the pin's
+        logic high); waking is a reset."""
+        self.sampler.stop()
+        self.motor_pwm.duty_u16(0)
+        esp32.wake_on_ext1(pins=(Pin(self.wake_pin),), level=esp32.WAKEUP_ANY_HIGH)
+        machine.deepsleep()

@@ -6,6 +6,8 @@ from a real gaitpdb walk through the modelled FSR + ADC (sim/fsr.py); past the
 script, or before one, the insole lies unloaded. Time passes only when the
 firmware waits for its next sample (`idle_ms`), and then jumps to it: the
 firmware runs as fast as the host allows and sees exactly what a board would.
+Off the foot it samples once a second, as a board does (boards.Base.pace),
+and it never deep-sleeps (sim.json: power.sleep_after_s 0).
 The motor is sim/motor.py's RecordingPWM; the battery reads `battery` mV. The
 sim board has no real-time clock that outlives a power-up: the firmware keeps
 its time in the store (a virtual insole is off for no time at all).
@@ -54,6 +56,10 @@ class Timeline:
     def done(self):
         return not self.left and not self.segments
 
+    def loaded(self):
+        """True while the foot is on the insole (a walk, standing or sitting)."""
+        return self.block is not self.blocks["off"] and self.block is not self.blocks.get("gap")
+
     def advance(self, rows):
         """Move `rows` rows on; the next segment starts when one runs out."""
         n = self.channels
@@ -83,13 +89,11 @@ class Timeline:
 
 
 class SimSampler(boards.Sampler):
-    """A sampler whose timer is `tick()`: the timeline's row now."""
+    """A sampler whose timer is the board's virtual clock: the timeline's row now."""
 
     def __init__(self, channels, timeline, fs):
-        super().__init__(channels, (), size=RING)
+        super().__init__(channels, (), size=RING, fs=fs)
         self.timeline = timeline
-        self.fs = fs
-        self.hz = fs
 
     def read(self, buf):
         self.timeline.read(buf)
@@ -171,8 +175,9 @@ def _power_supply():
     return PowerFs(ops, open("flash.log", "a")), ms
 
 
-class Board:
-    """The virtual insole's board; `now_ms` is its clock."""
+class Board(boards.Base):
+    """The virtual insole's board; `now_ms` is its clock. It never deep-sleeps
+    (sim.json: power.sleep_after_s 0): off the foot it samples once a second."""
 
     def __init__(self, cfg, battery_mv=3900):
         self.fs_hz = cfg["fs_hz"]
@@ -183,10 +188,13 @@ class Board:
         self.adc = day.make_adc(cfg)
         self.timeline = Timeline(_idle_blocks(day.make_adc(cfg, seed=2), n), n)
         self.sampler = SimSampler(n, self.timeline, self.fs_hz)
+        self.power_from(cfg)
         self.motor_pwm = RecordingPWM(self.clock_ms)
         self.battery = battery_mv
         self.watchdog_feeds = 0
         self.fs, self.power_fails_ms = _power_supply()
+        self.host_us = None  # a benchmark's clock: then `sim_us` is the time spent replaying
+        self.sim_us = 0      # (the ADC and timer a board has in silicon)
         self._walks = {}
 
     def clock_ms(self):
@@ -241,23 +249,34 @@ class Board:
         """True until the script `live` was given has been lived."""
         return not self.timeline.done() or self.sampler.ready()
 
+    async def wait_sample(self):
+        """Time passes to the next samples (frozen while nothing is being lived)."""
+        await self.idle_ms(0)
+
     async def idle_ms(self, ms):
         """Time passes: `ms`, or while a script is being lived, up to a ring's worth of
         samples taken at once at the sampler's rate (one a second while the firmware rests)."""
+        t0 = self.host_us() if self.host_us else 0
         sampler = self.sampler
         timeline = self.timeline
         if not sampler.running or timeline.done():
             self.now_ms += ms
         else:
             rows = self.fs_hz // sampler.hz
-            for _ in range(RING - 1):
+            # a ring's worth at once; a benchmark's board wakes the firmware as a board's flag does
+            for _ in range(sampler.batch if self.host_us else RING - 1):
                 if timeline.done():
                     break
+                loaded = timeline.loaded()
                 sampler.sample()
                 timeline.advance(rows)
                 self.now_ms += 1000 // sampler.hz
                 if 0 < self.power_fails_ms <= self.now_ms:
                     power_off()
+                if loaded and rows > 1:  # a load while resting: the firmware wakes to it at once
+                    break
+        if self.host_us:
+            self.sim_us += self.host_us() - t0
         await asyncio.sleep(0)
 
 

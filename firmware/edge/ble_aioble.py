@@ -31,7 +31,7 @@ import bluetooth
 from edge.clock import Monotonic
 from insole import gatt, protocol
 
-ADV_INTERVAL_US = 250_000
+ADV_INTERVAL_US = 1_022_500  # slow (Apple BLE guidelines list 1022.5 ms): only without a central
 MTU = 247
 SECRETS = "ble_secrets.json"
 _IO_NO_INPUT_OUTPUT = 3

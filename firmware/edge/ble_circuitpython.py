@@ -74,7 +74,7 @@ from adafruit_ticks import ticks_diff, ticks_ms
 from edge.clock import Monotonic
 from insole import gatt, protocol, record
 
-ADV_INTERVAL_S = 0.25
+ADV_INTERVAL_S = 1.0225  # slow (Apple BLE guidelines list 1022.5 ms): only without a central
 CONTROL_MAX = 64  # the longest write (a custom SET_SCHEDULE: 15 + 32 rest days = 47) and then some
 _RETRY_S = 0.02   # the stack refused a value (an indication unconfirmed): try again after this
 # the longest value of each characteristic that changes; the fixed ones are as long as their value

@@ -5,7 +5,9 @@ anything with `duty_u16(value)` (ESP32: `machine.PWM(Pin(n), freq=200)`;
 CircuitPython: `CircuitPWM(pwmio.PWMOut(board.Dn, frequency=200))`).
 
 `play(kind)` queues a pattern and returns at once; `run()` is the one task
-that plays the queue. At most QUEUE patterns wait; a further one drops the
+that plays the queue. Every duty is scaled by `max_permille` (the board
+config's "motor_max_permille"): a 3 V motor fed from BAT+ (4.2 V full) runs at
+700, so it never sees more than its rating on average. At most QUEUE patterns wait; a further one drops the
 oldest. Nothing here sleeps synchronously, so sampling never waits on it.
 """
 import asyncio
@@ -56,9 +58,12 @@ class CircuitPWM:
 class Motor:
     """The buzz queue and its player; `sleep` is injectable for tests."""
 
-    def __init__(self, pwm, sleep=sleep_ms):
+    def __init__(self, pwm, sleep=sleep_ms, max_permille=1000):
+        if not 0 < max_permille <= 1000:
+            raise ValueError("config: motor_max_permille must be 1..1000, not %r" % max_permille)
         self.pwm = pwm
         self.sleep = sleep
+        self.max_permille = max_permille
         self.queue = bytearray(QUEUE)
         self.head = 0
         self.count = 0
@@ -105,7 +110,7 @@ class Motor:
 
     async def _pattern(self, steps):
         for permille, ms in steps:
-            self.pwm.duty_u16(duty_u16(permille))
+            self.pwm.duty_u16(duty_u16(permille * self.max_permille // 1000))
             await self.sleep(ms)
             if self.abort:
                 return

@@ -15,13 +15,18 @@ Each channel's `peak` force and whether it was `clipped` are kept until the
 health check reads and clears them once a step.
 
 A reading at the top rail (RAIL_HI) is off the table: it reads the table's
-top and marks the channel `clipped`; pinned there for `stuck_s` seconds (a
-shorted FSR or a broken measuring resistor), it reads 0 N until it leaves the
-rail, so the other channels still work.
+top and marks the channel `clipped`. A rail under a foot is clipping, not a
+fault: a loaded, standing heel may sit there for minutes. A shorted FSR or a
+broken measuring resistor reads the rail with no foot on the insole too, so
+a channel is `stuck` once it has spent `stuck_s` seconds on the rail while
+the channels below the rail carried under FOOT_DN together (the foot off,
+or in swing); a stuck channel reads 0 N until it leaves the rail, so the
+other channels still work.
 """
 from array import array
 
 from insole.compat import const, zeros
+from insole.wear import LOADED_DN
 
 SEG_SHIFT = const(10)
 BREAKPOINTS = const(65)
@@ -33,6 +38,7 @@ ZERO_SHIFT = const(8)       # upward zero drift: EMA with weight 1/256 per unloa
 FORCE_LIMIT_DN = const(32000)  # tables are clamped to this, which bounds every sum downstream
 RAIL_HI = const(65472)      # top 64 counts of 16 bits (the top 4 LSB of a 12-bit ADC)
 STUCK_S = 3
+FOOT_DN = LOADED_DN  # load on the channels below the rail that means a foot is on the insole
 
 
 def divider_table(f_half_dn, f_max_dn):
@@ -76,7 +82,8 @@ class Calibration:
                     self.slope[base + i - 1] = t[i] - t[i - 1]
         self.zero_q4 = zeros("i", n)
         self.stuck_samples = stuck_s * fs_hz
-        self.rail_run = zeros("i", n)
+        self.rail_run = zeros("i", n)  # samples on the rail, saturating at stuck_samples
+        self.footless = zeros("i", n)  # of those, samples with no foot on the other channels
         self.railing = False
         self.clipped = zeros("b", n)
         self.peak = zeros("i", n)
@@ -108,36 +115,48 @@ class Calibration:
             base += BREAKPOINTS
             ch += 1
         if self.railing:
-            self._leave_rail(counts)
+            self._rail_runs(counts, force)
         return total
 
     def _at_rail(self, ch, force):
         """Channel ch reads the top rail: its force (the table's top, or 0 once stuck)."""
         self.clipped[ch] = 1
         self.railing = True
-        r = self.rail_run[ch]
-        if r < self.stuck_samples:
-            self.rail_run[ch] = r + 1
-            f = self.lut[ch * BREAKPOINTS + BREAKPOINTS - 1]
-        else:
-            f = 0
+        f = 0 if self.footless[ch] >= self.stuck_samples else self.lut[ch * BREAKPOINTS + BREAKPOINTS - 1]
         force[ch] = f
         return f
 
-    def _leave_rail(self, counts):
-        """End the rail runs of the channels that left the rail (runs only while one is on it)."""
+    def _rail_runs(self, counts, force):
+        """After a sample with a channel on the rail (runs only then): count each
+        railed channel's run, and the part of it with no foot on the channels
+        below the rail; end the runs of the channels that left it."""
+        foot = 0
+        for ch in range(self.channels):
+            if counts[ch] < RAIL_HI:
+                foot += force[ch]
         railing = False
+        stuck = self.stuck_samples
         rail = self.rail_run
+        footless = self.footless
         for ch in range(self.channels):
             if counts[ch] < RAIL_HI:
                 rail[ch] = 0
-            elif rail[ch]:
-                railing = True
+                footless[ch] = 0
+                continue
+            railing = True
+            if rail[ch] < stuck:
+                rail[ch] += 1
+            if foot < FOOT_DN and footless[ch] < stuck:
+                footless[ch] += 1
         self.railing = railing
 
     def stuck(self, ch):
-        """True while the channel is pinned at the top rail and reads 0 N."""
-        return self.rail_run[ch] >= self.stuck_samples
+        """True while the channel is pinned at the top rail with no foot to explain it, and reads 0 N."""
+        return self.footless[ch] >= self.stuck_samples
+
+    def on_rail(self, ch):
+        """True while the channel's latest reading was on the top rail."""
+        return self.rail_run[ch] > 0
 
     def track_zero(self, counts):
         """Foot off the insole: let each channel's zero follow slow drift upward."""

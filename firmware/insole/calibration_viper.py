@@ -60,5 +60,5 @@ class ViperCalibration(Calibration):
                     peak[ch] = f
             base += BREAKPOINTS
         if self.railing:
-            self._leave_rail(counts)
+            self._rail_runs(counts, force)
         return total

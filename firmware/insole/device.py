@@ -96,10 +96,10 @@ class Device:
         return DAY_S - self.clock.second
 
     def resting(self):
-        """Off the foot at a whole second: the board may sample once a second
-        (`rest_second`) until a load appears."""
+        """Off the foot: the board may sample once a second (`rest_second`) until a
+        load appears (the part of a second sampled at fs_hz before is its start)."""
         wear = self.pipeline.wear
-        return not wear.sub and not wear.loaded and not self.on_foot() and not self.pipeline.gait.stance
+        return self.pipeline.primed and not wear.loaded and not self.on_foot() and not self.pipeline.gait.stance
 
     def rest_second(self, counts):
         """One sample standing for a whole second off the foot (the board samples at

@@ -1,8 +1,10 @@
 """Sensor faults and wear, per channel, judged once per step.
 
-- stuck high: pinned at the top rail (see calibration); the channel reads 0 N.
-- clipping: the channel touched the top rail in more than 1/8 of the steps
-  (force above the table's range); it still counts, clamped.
+- stuck high: pinned at the top rail with no foot on the other channels (a
+  short, see calibration); the channel reads 0 N.
+- clipping: the channel is on the top rail now with a foot on the insole
+  (a loaded, standing heel), or touched it in more than 1/8 of the steps
+  (force above the table's range); it still counts, clamped at the table's top.
 - no signal: the channel's peak force stayed under QUIET_DN (5 N) for
   QUIET_STEPS steps in a row while the foot was walking (an open wire or a
   dead FSR; an unloaded arch sensor can look the same, so it is a warning).
@@ -66,6 +68,6 @@ class ChannelHealth:
             return STUCK_HIGH
         if self.quiet[ch] >= QUIET_STEPS:
             return NO_SIGNAL
-        if self.clip_steps[ch] > (self.steps >> 3):
+        if self.calibration.on_rail(ch) or self.clip_steps[ch] > (self.steps >> 3):
             return CLIPPING
         return OK

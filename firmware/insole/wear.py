@@ -11,6 +11,7 @@ gap length at the edges of a wearing period.
 
 LOADED_DN = 200
 BRIDGE_S = 15 * 60
+IDLE_CAP_S = 1 << 24  # idle_s stops here (194 days): a small int on every board
 
 
 class WearTimer:
@@ -20,6 +21,7 @@ class WearTimer:
         self.fs = fs_hz
         self.bridge = bridge_s
         self.loaded_dn = loaded_dn
+        self.idle_s = 0  # unloaded seconds in a row, across days (the power policy's input)
         self.start_day()
 
     def start_day(self):
@@ -52,5 +54,9 @@ class WearTimer:
             self.gap_s = 0
             self.worn_today = True
             self.loaded = False
-        elif self.worn_today and self.gap_s <= self.bridge:
+            self.idle_s = 0
+            return
+        if self.idle_s < IDLE_CAP_S:
+            self.idle_s += 1
+        if self.worn_today and self.gap_s <= self.bridge:
             self.gap_s += 1

@@ -180,7 +180,7 @@ def test_advertises_appearance_and_the_insole_service_and_again_after_a_link_los
     asyncio.run(main())
     for a in adverts():
         assert a["adv"] == gatt.advertising_data(NAME) and a["resp"] == gatt.scan_response_data(NAME)
-        assert a["connectable"] and a["interval"] == 0.25
+        assert a["connectable"] and a["interval"] == 1.0225
         ad = ad_structures(a["adv"])
         assert ad[0x19] == struct.pack("<H", 0x0441)  # appearance: running/walking sensor, in-shoe
         assert ad[0x07] == uuidlib.UUID(gatt.INSOLE.uuid).bytes[::-1]  # the insole service, 128-bit, LE

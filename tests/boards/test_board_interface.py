@@ -40,4 +40,6 @@ def test_every_board_has_the_same_interface():
         assert isinstance(b.battery_mv(), int), name
         b.feed_watchdog()
         assert inspect.iscoroutinefunction(b.idle_ms), name
+        assert inspect.iscoroutinefunction(b.wait_sample), name
+        assert isinstance(b, boards.Base) and callable(b.sleep) and b.policy.fs == s.fs, name
 

@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "fakes"))
 
-import board as pins  # noqa: E402  (the fakes)
+import alarm  # noqa: E402  (the fakes)
+import board as pins  # noqa: E402
 import microcontroller  # noqa: E402
 from watchdog import WatchDogMode  # noqa: E402
 
@@ -19,9 +20,9 @@ from boards.nrf52840_cp import Board  # noqa: E402
 from edge.motor import PATTERNS, duty_u16  # noqa: E402
 from support import config, play  # noqa: E402
 
-HARDWARE = ("machine", "bluetooth", "aioble", "analogio", "digitalio", "pwmio", "board", "microcontroller",
-            "watchdog", "adafruit_ticks", "adafruit_ble")
-CIRCUITPYTHON = HARDWARE[3:]
+CIRCUITPYTHON = ("analogio", "digitalio", "pwmio", "board", "microcontroller", "watchdog", "adafruit_ticks",
+                 "adafruit_ble", "alarm")
+HARDWARE = ("machine", "esp32", "bluetooth", "aioble") + CIRCUITPYTHON
 
 
 @pytest.fixture
@@ -45,6 +46,17 @@ class Clock:
         await asyncio.sleep(0)
 
 
+def timed(sampler, clock, times):
+    """Note the virtual time of every sample the task takes."""
+    sample = sampler.sample
+
+    def noted():
+        times.append(clock.now)
+        sample()
+
+    sampler.sample = noted
+
+
 def sample_for(b, ms, stall_at=None, stall_ms=0):
     """Run the sampler task for `ms` virtual ms; (times of each sample, samples taken)."""
     clock = Clock()
@@ -53,8 +65,10 @@ def sample_for(b, ms, stall_at=None, stall_ms=0):
     s.sleep_ms = clock.sleep
     times, got = [], []
 
+    timed(s, clock, times)
+
     async def main():
-        s.start(lambda: times.append(clock.now))
+        s.start()
         stalled = False
         while clock.now < ms:
             await asyncio.sleep(0)
@@ -107,6 +121,54 @@ def test_after_a_stall_the_cadence_restarts_instead_of_bursting(cfg):
     assert len(times) < 220  # ~50 before the stall, ~150 after: no catch-up burst of 500
 
 
+def test_off_the_foot_the_task_slows_and_each_sample_stands_for_its_period(cfg):
+    b = Board(cfg)
+    b.sampler.rate(10)
+    pins.A0.source = lambda: 1000 + 10 * selected()
+    times, got = sample_for(b, 1000)
+    assert times[:10] == [100 * k for k in range(10)]
+    assert len(got) == 10 * len(times)  # each slow sample handed out 10 times: 100 a second for the core
+
+
+def test_a_new_rate_restarts_the_cadence_from_now(cfg):
+    b = Board(cfg)
+    clock = Clock()
+    s = b.sampler
+    s.ticks_ms = clock.ticks_ms
+    s.sleep_ms = clock.sleep
+    times = []
+    timed(s, clock, times)
+
+    async def main():
+        s.start()
+        while clock.now < 500:
+            await asyncio.sleep(0)
+            while s.ready():
+                s.take()
+        s.rate(10)
+        while clock.now < 1500:
+            await asyncio.sleep(0)
+            while s.ready():
+                s.take()
+        s.stop()
+
+    asyncio.run(main())
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert gaps[:45] == [10] * 45 and gaps[-5:] == [100] * 5
+
+
+def test_deep_sleep_leaves_the_mux_on_the_heel_and_wakes_on_its_pin(cfg):
+    b = Board(cfg)
+    for p in b.sampler.select:
+        p.value(1)
+    del alarm.slept[:]
+    b.sleep()
+    (wake,), = alarm.slept
+    assert wake.pin is pins.A0 and wake.value is True
+    assert selected() == 0 and b.sampler.inputs[0].pin.deinited and not b.sampler.running
+    assert b.motor_pwm.pwm_out.duty_cycle == 0
+
+
 def test_mux_order_and_the_settling_read(cfg):
     b = Board(cfg)
     seen = []
@@ -148,6 +210,13 @@ def test_battery_on_the_board_divider_with_enable_held_low(cfg):
     pins.VBATT.level = round(4.2 * 510 / 1510 / 3.3 * 65535)
     assert abs(b.battery_mv() - 4200) <= 5
     assert pins.READ_BATT_ENABLE.history == [False]
+
+
+def test_the_battery_calibration_factor_from_the_config(cfg):
+    cfg["battery_scale_permille"] = 1050  # the board read 4.00 V where the meter showed 4.20 V
+    b = Board(cfg)
+    pins.VBATT.level = round(4.0 * 510 / 1510 / 3.3 * 65535)
+    assert abs(b.battery_mv() - 4200) <= 5
 
 
 def test_watchdog_arms_after_a_grace_period_of_clean_running_only(cfg):

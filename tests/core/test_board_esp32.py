@@ -1,6 +1,7 @@
 """The ESP32 board module against a fake `machine` (tests/fakes): timer sampling
 into the ring, the mux, the motor, battery and watchdog; no allocation per sample."""
 import asyncio
+from array import array
 import gc
 import sys
 
@@ -8,11 +9,15 @@ from support import ROOT, SkipTest, config, play
 
 sys.path.insert(0, ROOT + "/tests/fakes")
 
-from machine import ADC, WDT, Timer  # noqa: E402  (the fake)
+import esp32  # noqa: E402  (the fakes)
+import machine  # noqa: E402
+from machine import ADC, WDT, Timer  # noqa: E402
 
 from boards import RING  # noqa: E402
 from boards.esp32 import SLACK, Board  # noqa: E402
 from edge.motor import PATTERNS, duty_u16  # noqa: E402
+from insole.device import Device  # noqa: E402
+from insole.power import SLEEP, SLOW  # noqa: E402
 
 
 class Flag:
@@ -49,7 +54,7 @@ def test_timer_at_fs_fills_the_ring_in_order():
     for k in range(n):
         set_levels(s.inputs, k)
         timer.fire()
-    assert flag.count == n and s.dropped == 0
+    assert flag.count == n - 1 and s.dropped == 0  # notified from the second waiting sample on: a batch of 2 at 100 Hz
     for k in range(n):
         assert s.ready()
         assert list(s.take()) == [1000 * k + ch for ch in range(8)]
@@ -94,8 +99,8 @@ def test_stop_releases_the_timer():
 def test_the_timer_path_allocates_nothing():
     if sys.implementation.name != "micropython":
         raise SkipTest("gc.mem_alloc is MicroPython's")
-    for name in ("esp32s3", "esp32c3"):
-        s = board(name).sampler
+    for name, s in (("esp32s3", board("esp32s3").sampler), ("esp32c3", board("esp32c3").sampler),
+                    ("esp32c3 with a reference", reference_board(970))):
         flag = Flag()
         s.start(flag)
         timer = s.timer
@@ -115,7 +120,7 @@ def test_the_timer_path_allocates_nothing():
             allocated = gc.mem_alloc() - before
         finally:
             gc.enable()
-        assert flag.count == 2001
+        assert flag.count == 1000  # once a batch of 2 waits: every second callback here
         assert allocated == 0, "%s: %d bytes in 2000 timer callbacks" % (name, allocated)
 
 
@@ -138,6 +143,45 @@ def test_mux_selects_channels_in_order_and_throws_the_settling_read_away():
     s.timer.fire()
     assert seen == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]
     assert list(s.take()) == [100 * ch + 5 for ch in range(8)]
+
+
+def reference_board(sag_permille):
+    """A C3 with a 3V3/2 reference on mux input 8, its rail at sag_permille of nominal."""
+    cfg = config("esp32c3")
+    cfg["mux"]["reference"] = {"input": 8, "counts": 43253}
+    s = Board(cfg).sampler
+    select = s.select
+
+    def selected():
+        n = select[0].v | select[1].v << 1 | select[2].v << 2 | select[3].v << 3
+        return (43253 if n == 8 else 4000 * n + 3000) * sag_permille // 1000
+
+    s.inputs[0].source = selected
+    s.start()
+    return s
+
+
+def test_a_reference_channel_makes_the_mux_readings_ratiometric():
+    for sag in (1000, 970, 940):  # the 3V3 rail at nominal, 3 % and 6 % low
+        s = reference_board(sag)
+        s.timer.fire()
+        got = list(s.take())
+        assert all(abs(got[ch] - (4000 * ch + 3000)) <= 2 for ch in range(8)), (sag, got)
+    s = reference_board(700)  # 30 % low: a fault, not a sag; the correction stops at 12.5 %
+    s.timer.fire()
+    assert s.take()[7] == 31000 * 700 // 1000 * 9216 >> 13
+
+
+def test_a_reference_must_sit_on_a_spare_mux_input():
+    for bad in ({"input": 3, "counts": 43253}, {"input": 16, "counts": 43253}, {"input": 8, "counts": 0}):
+        cfg = config("esp32c3")
+        cfg["mux"]["reference"] = bad
+        try:
+            Board(cfg)
+        except ValueError as e:
+            assert "mux.reference" in str(e)
+        else:
+            raise AssertionError("accepted %r" % bad)
 
 
 def test_mux_reaches_all_16_inputs():
@@ -300,3 +344,116 @@ def test_a_stopped_sampler_misses_nothing():
     s.stop()
     clock.now += 60000
     assert s.newly_lost() == 0 and s.missed == 0
+class Store:
+    """Takes the checkpoints the board writes before it sleeps."""
+
+    def __init__(self):
+        self.checkpoints = []
+
+    def checkpoint(self, data, state=b""):
+        self.checkpoints.append(bytes(data))
+
+
+def test_the_cpu_runs_at_80_mhz():
+    board()
+    assert machine.freq() == 80000000
+    board(cpu_mhz=160)
+    assert machine.freq() == 160000000
+
+
+def test_the_timer_wakes_the_waiting_task_through_the_flag():
+    b = board()
+    s = b.sampler
+    woken = []
+
+    async def main():
+        s.start()
+
+        async def waiter():
+            await b.wait_sample()
+            woken.append(s.take()[0])
+
+        task = asyncio.create_task(waiter())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert woken == []  # nothing sampled: the task sleeps, it does not poll
+        s.inputs[0].level = 1234
+        s.timer.fire()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert woken == []  # one sample: not yet a batch
+        s.timer.fire()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        await task
+
+    asyncio.run(main())
+    assert woken == [1234]
+
+
+def test_the_flag_is_set_once_a_batch_waits_and_for_every_slow_sample():
+    s = board().sampler
+    flag = Flag()
+    s.start(flag)
+    s.timer.fire(6)
+    assert flag.count == 5 and s.batch == 2
+    while s.take() is not None:
+        pass
+    s.rate(10)
+    s.timer.fire(3)
+    assert flag.count == 8 and s.batch == 1
+
+
+def resting_device():
+    """A device a minute off the foot, at a whole second."""
+    dev = Device(config("esp32s3"))
+    idle = array("H", [0] * 8)
+    for _ in range(61 * dev.pipeline.fs):
+        dev.sample(idle)
+    return dev
+
+
+def test_off_the_foot_the_timer_slows_and_a_load_brings_it_back():
+    b = board()
+    s = b.sampler
+    dev = resting_device()
+    store = Store()
+    s.start()
+    wear = dev.pipeline.wear
+    b.pace(dev, store)
+    assert s.timer.freq == 1 and s.hz == 1
+    s.timer.fire()
+    taken = 0
+    while s.take() is not None:
+        taken += 1
+    assert taken == 1  # one slow sample, standing for its whole second (Device.rest_second)
+    wear.loaded = True  # a load in this second
+    b.pace(dev, store)
+    assert s.timer.freq == 100 and store.checkpoints == []
+
+
+def test_an_hour_off_the_foot_checkpoints_then_deep_sleeps_until_the_heel_is_loaded():
+    del esp32.ext1[:]
+    del machine._Power.slept[:]
+    b = board()
+    dev = resting_device()
+    store = Store()
+    b.sampler.start()
+    dev.pipeline.wear.idle_s = 3600
+    assert b.policy.mode(dev.pipeline.wear) == SLEEP
+    b.pace(dev, store)
+    assert len(store.checkpoints) == 1 and not b.sampler.running
+    assert esp32.ext1 == [((1,), esp32.WAKEUP_ANY_HIGH)] and machine._Power.slept == [None]
+
+
+def test_a_mux_board_has_no_heel_pin_so_it_never_deep_sleeps():
+    b = board("esp32c3")
+    dev = Device(config("esp32c3"))
+    dev.pipeline.wear.idle_s = 100000
+    assert b.policy.mode(dev.pipeline.wear) == SLOW
+    try:
+        board("esp32c3", power={"sleep_after_s": 3600})
+    except ValueError as e:
+        assert "sleep_after_s" in str(e)
+    else:
+        raise AssertionError("a mux ESP32 config that asks for deep sleep was accepted")

@@ -5,7 +5,7 @@ from array import array
 
 from support import config, data_dir, play, run
 
-from boards import REST_HZ
+from insole.power import SLOW_HZ as REST_HZ
 from boards.sim import Board
 from edge.motor import duty_u16
 from insole.alerts import PRE_WARNING
@@ -103,3 +103,39 @@ def test_a_walk_through_the_board_finds_the_steps_of_a_direct_feed():
     b.live(schedule, walk_path(), "L")
     assert run(Pipeline(cfg), [array("H", r) for r in drain(b)]) == direct
     assert len(direct) > 10 and b.sampler.dropped == 0
+
+
+def test_off_the_foot_the_loop_samples_once_a_second_and_a_load_brings_the_full_rate_back():
+    """main's loop on the sim board: 20 s walking, 1000 s off the foot, 20 s walking."""
+    import main
+    from edge.store import Store
+    from insole.device import Device
+
+    cfg = config()
+    b = Board(cfg)
+    b.live([("walk", 20), ("off", 1000), ("walk", 20)], walk_path(), "L")
+    dev = Device(cfg)
+    path = "/tmp/insole-sim-rest"
+    store = Store(path)
+    store.recover()
+    rates = [(0, b.sampler.hz)]
+    rate = b.sampler.rate
+
+    def noted(hz):
+        rates.append((b.now_ms // 1000, hz))
+        rate(hz)
+
+    b.sampler.rate = noted
+
+    async def go():
+        task = asyncio.create_task(main.sampling(b, dev, store))
+        while b.living():
+            await asyncio.sleep(0)
+        task.cancel()
+
+    asyncio.run(go())
+    assert [hz for _, hz in rates] == [100, REST_HZ, 100]
+    assert 80 <= rates[1][0] <= 83  # a minute after the last loaded second (and the low-pass tail)
+    assert 1020 <= rates[2][0] <= 1022  # the first loaded second off the foot wakes it
+    assert abs(dev.clock.second - 1040) <= 1  # each slow sample stood for its whole second
+    assert 38 <= dev.pipeline.wear.worn_s <= 42  # a gap longer than the wear timer bridges

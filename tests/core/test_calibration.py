@@ -73,19 +73,41 @@ def test_offset_is_subtracted_before_the_table():
         assert force[0] == 1000  # 2048 counts above zero on a 32000 dN / 65536 table
 
 
-def test_top_rail_clips_then_reads_zero_when_stuck():
+def test_top_rail_with_no_foot_on_the_others_is_stuck_and_reads_zero():
     for cls in IMPLEMENTATIONS:
         cal = cls([linear_table(20000), linear_table(20000)], 100, stuck_s=1)
         cal.set_zero(array("H", [0, 0]))
         force = array("i", [0, 0])
-        counts = array("H", [65535, 32768])
-        total = cal.to_force(counts, force)
+        counts = array("H", [65535, 100])  # channel 1 unloaded: nothing explains the rail but a short
+        cal.to_force(counts, force)
         assert force[0] == 20000 and cal.clipped[0] == 1 and not cal.stuck(0)
         for _ in range(100):
             total = cal.to_force(counts, force)
-        assert cal.stuck(0) and force[0] == 0 and total == force[1] > 0
+        assert cal.stuck(0) and force[0] == 0 and total == force[1]
+        cal.to_force(array("H", [65535, 32768]), force)  # a foot now: a confirmed short stays stuck
+        assert cal.stuck(0) and force[0] == 0
         cal.to_force(array("H", [30000, 32768]), force)
-        assert not cal.stuck(0) and force[0] > 0
+        assert not cal.stuck(0) and not cal.on_rail(0) and force[0] > 0
+
+
+def test_top_rail_under_a_loaded_foot_clips_and_keeps_its_clamped_force():
+    for cls in IMPLEMENTATIONS:
+        cal = cls([linear_table(20000), linear_table(20000), linear_table(20000)], 100, stuck_s=1)
+        cal.set_zero(array("H", [0, 0, 0]))
+        force = array("i", [0, 0, 0])
+        counts = array("H", [65535, 65535, 32768])  # two channels pinned, the third carries 1000 N
+        for _ in range(1000):
+            total = cal.to_force(counts, force)
+        assert not cal.stuck(0) and not cal.stuck(1) and cal.on_rail(0) and cal.on_rail(1)
+        assert list(force) == [20000, 20000, 10000] and total == 50000
+        counts[2] = 600  # the foot lifts off the third channel: under 20 N below the rail
+        for _ in range(99):
+            cal.to_force(counts, force)
+        assert not cal.stuck(0)
+        cal.to_force(counts, force)
+        assert cal.stuck(0) and cal.stuck(1)
+        cal.to_force(counts, force)
+        assert force[0] == force[1] == 0
 
 
 def test_peak_follows_the_largest_force():

@@ -90,6 +90,35 @@ def test_each_kind_has_its_own_pattern():
             assert shapes[i] != shapes[j]
 
 
+def test_the_board_cap_scales_every_duty_and_keeps_the_timing():
+    clock = VirtualClock()
+    pwm = RecordingPWM(clock)
+
+    async def body(motor):
+        for kind in (LIMIT_REACHED, PRE_WARNING):
+            motor.play(kind)
+        await until_idle(motor)
+
+    async def run():
+        motor = Motor(pwm, sleep=clock.sleep, max_permille=700)
+        player = asyncio.create_task(motor.run())
+        await body(motor)
+        player.cancel()
+        await asyncio.sleep(0)
+
+    asyncio.run(run())
+    on = pulses(pwm.changes)
+    assert on == [(duty_u16(700), 600)] * 3 + [(duty_u16(350), 150)] * 2
+    assert max(d for _, d in pwm.changes) == duty_u16(700) < FULL
+    for bad in (0, 1001):
+        try:
+            Motor(RecordingPWM(clock), max_permille=bad)
+        except ValueError as e:
+            assert "motor_max_permille" in str(e)
+        else:
+            raise AssertionError("accepted %d" % bad)
+
+
 def test_patterns_follow_each_other_after_a_gap():
     changes = played(REPEAT, PRE_WARNING)
     assert changes[1] == (1000, 0)

@@ -116,3 +116,21 @@ class RTC:
 
 def lightsleep(ms=None):
     raise AssertionError("machine.lightsleep drops BLE connections on the ESP32 (micropython issue #6396)")
+
+
+class _Power:
+    """What the board asked of the chip's clock and sleep."""
+
+    hz = 160000000
+    slept = []
+
+
+def freq(hz=None):
+    if hz is None:
+        return _Power.hz
+    _Power.hz = hz
+
+
+def deepsleep(ms=None):
+    """A real board resets on waking; the fake records the call and returns."""
+    _Power.slept.append(ms)

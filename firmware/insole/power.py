@@ -1,0 +1,41 @@
+"""When the insole may save power: a pure policy that a board applies.
+
+    FAST   sample at the board config's fs_hz: a foot is on the insole, or
+           was within `slow_after_s`
+    SLOW   off the foot: sample once a second until a load appears (each
+           sample stands for the whole second: Device.rest_second)
+    SLEEP  off the foot for `sleep_after_s` (an hour): deep sleep until a load
+           wakes the board, where it can be woken so (0: never)
+
+The board config's "power" object sets them; the defaults are below.
+"""
+FAST = 0
+SLOW = 1
+SLEEP = 2
+
+SLOW_HZ = 1  # a sample stands for a whole second
+SLOW_AFTER_S = 60  # Device.ON_FOOT_S: no alert fires off the foot either
+SLEEP_AFTER_S = 3600
+
+
+class Policy:
+    """The mode for the wear timer's state, and the sample rate of each mode."""
+
+    def __init__(self, cfg):
+        p = cfg.get("power", {})
+        self.fs = cfg["fs_hz"]
+        self.slow_after_s = p.get("slow_after_s", SLOW_AFTER_S)
+        self.sleep_after_s = p.get("sleep_after_s", SLEEP_AFTER_S)
+
+    def mode(self, wear):
+        """FAST while loaded this second or lately, then SLOW, then SLEEP."""
+        idle = wear.idle_s
+        if wear.loaded or idle < self.slow_after_s:
+            return FAST
+        if self.sleep_after_s and idle >= self.sleep_after_s:
+            return SLEEP
+        return SLOW
+
+    def hz(self, mode):
+        """The sample rate of a mode."""
+        return self.fs if mode == FAST else SLOW_HZ

@@ -1,0 +1,59 @@
+"""Sensor faults on real loads: a heel pinned at the rail under a standing foot
+is clipping and keeps its force; the same rail with the foot off is a short."""
+from array import array
+
+from insole.calibration import BREAKPOINTS, STUCK_S
+from insole.device import Device
+from insole.health import CLIPPING, OK, STUCK_HIGH
+from sim.day import make_adc, render_blocks
+from sim.recordings import GaitpdbReader
+from support import config, data_dir
+
+HEEL = 0
+
+
+def blocks():
+    cfg = config()
+    reader = GaitpdbReader(data_dir("gaitpdb") + "/GaCo01_01.txt", "L")
+    return cfg, render_blocks(reader, cfg["fs_hz"], make_adc(cfg))
+
+
+def feed(dev, block, seconds, pin=None):
+    """`seconds` of a rendered block into the device, with channel `pin` held at the top rail."""
+    n = dev.pipeline.channels
+    buf = array("H", [0] * n)
+    rows = len(block) // n
+    for i in range(seconds * dev.pipeline.fs):
+        r = i % rows * n
+        for ch in range(n):
+            buf[ch] = block[r + ch]
+        if pin is not None:
+            buf[pin] = 65535
+        dev.sample(buf)
+
+
+def test_a_standing_foot_with_the_heel_on_the_rail_keeps_its_force_and_is_clipping():
+    cfg, kinds = blocks()
+    dev = Device(cfg)
+    feed(dev, kinds["off"], 2)
+    feed(dev, kinds["walk"], 20)
+    feed(dev, kinds["stand"], 60, pin=HEEL)  # a minute standing, leaning back on the heel
+    pipe = dev.pipeline
+    top = pipe.calibration.lut[BREAKPOINTS - 1]  # the heel table's last breakpoint
+    assert pipe.force[HEEL] == top == cfg["fsr"]["f_max_n"] * 10
+    assert pipe.health.status(HEEL) == CLIPPING and not pipe.calibration.stuck(HEEL)
+    assert [pipe.health.status(ch) for ch in range(1, 8)] == [OK] * 7
+    assert not dev.sensor_fault() and dev.on_foot()
+    worn = pipe.wear.worn_s
+    feed(dev, kinds["walk"], 10)
+    assert pipe.health.status(HEEL) == OK and pipe.wear.worn_s >= worn + 9
+
+
+def test_the_same_rail_with_the_foot_off_is_stuck_high_and_reads_zero():
+    cfg, kinds = blocks()
+    dev = Device(cfg)
+    feed(dev, kinds["off"], 2)
+    feed(dev, kinds["off"], 4, pin=HEEL)  # a shorted heel FSR, shoe on the shelf
+    pipe = dev.pipeline
+    assert pipe.health.status(HEEL) == STUCK_HIGH and pipe.force[HEEL] == 0 and dev.sensor_fault()
+    assert pipe.wear.worn_s <= STUCK_S + 1  # the seconds before the short is confirmed, and the low-pass tail
