@@ -34,7 +34,7 @@ REST_DN = const(50)  # zero drift is followed only while the whole foot reads un
 ZERO_EVERY = const(15)
 UNLOADED_DN = const(30)  # a zero is taken only in swing, within 3 N of the foot's unloaded floor
 PRONATION_HZ = 50  # on one sample in 16: drift is slow, and the loop costs 8 channels
-GAIT_KEYS = ("onset_dn", "offset_dn", "onset_q10", "offset_q10", "confirm_q10")
+GAIT_KEYS = ("onset_dn", "offset_dn", "onset_q10", "offset_q10", "confirm_q10", "fall_q10")
 
 
 def gait_detector(cfg, fs_hz):

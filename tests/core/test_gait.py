@@ -134,3 +134,35 @@ def test_a_touch_that_never_loads_is_not_a_step():
     one = steps(6000, 1)[100:]
     events(det, [0] * 100 + (one + [350] * 30 + [0] * 60) * 10)
     assert det.steps == 10
+
+
+def slow_release_steps(n_steps, fall=30):
+    """A foot switch's steps: a steep load, a stance, then a fall over `fall`
+    samples to a level that relaxes slowly back to the floor in swing."""
+    out = [0] * 100
+    ends = []
+    for _ in range(n_steps):
+        out += [6000] * 60
+        out += [6000 - 5400 * i // fall for i in range(1, fall + 1)]
+        ends.append(len(out) - 1)
+        out += [600 - 600 * i // 60 for i in range(60)] + [0] * 20
+    return out, ends
+
+
+def test_toe_off_waits_for_the_unloading_to_end_when_asked():
+    xs, ends = slow_release_steps(8)
+    plain = GaitDetector(FS, offset_dn=100, offset_q10=300, confirm_q10=400)
+    events(plain, xs)
+    waits = GaitDetector(FS, offset_dn=100, offset_q10=300, confirm_q10=400, fall_q10=10)
+    events(waits, xs)
+    assert plain.steps == waits.steps == 8
+    assert all(waits.toe[i] == ends[i] for i in range(8))       # the last sample of the steep fall
+    assert all(plain.toe[i] < ends[i] - 5 for i in range(8))    # on the fall, at ~30 % of the range
+
+
+def test_onset_is_measured_from_the_swings_own_floor():
+    xs, _ = slow_release_steps(8)
+    det = GaitDetector(FS, onset_q10=30, offset_q10=300, confirm_q10=400, fall_q10=10)
+    events(det, xs)
+    assert det.steps == 8
+    assert all(det.heel[i + 1] - det.heel[i] == 60 + 30 + 80 for i in range(7))
