@@ -84,7 +84,7 @@ def day_replay(walk: Path) -> None:
         json.dump(DAY, plan)
         plan.flush()
         t0 = time.perf_counter()
-        result = json.loads(virtual.run_firmware("replay.py", [str(walk), "--foot", "L", "--day", plan.name],
+        result = json.loads(virtual.run_firmware("sim.replay", [str(walk), "--foot", "L", "--day", plan.name],
                                                  heap="16M"))
         elapsed = time.perf_counter() - t0
     print(f"16 h day replay:       {seconds / 3600:.0f} h in {elapsed:.1f} s = {seconds / elapsed:.0f}x real time "

@@ -160,7 +160,7 @@ def test_wear_time_of_a_16_hour_day(name, tmp_path):
     plan = tmp_path / "day.json"
     plan.write_text(json.dumps(schedule))
     walk = SHARED / "gaitpdb" / "GaCo03_01.txt"
-    result = json.loads(virtual.run_firmware("replay.py", [str(walk), "--foot", "R", "--day", str(plan)], heap="16M"))
+    result = json.loads(virtual.run_firmware("sim.replay", [str(walk), "--foot", "R", "--day", str(plan)], heap="16M"))
     truth = scripted_wear(schedule)
     print(f"{name}: wear {result['wear_s']} s, scripted {truth} s")
     assert result["samples"] == 16 * 3600 * 100

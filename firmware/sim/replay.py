@@ -1,33 +1,48 @@
 """The virtual insole's replay: a recording through the firmware core, JSON out.
 
-Runs under the `micropython` unix port (and CPython):
+Runs under the `micropython` unix port (and CPython) as a module of the
+firmware tree, which must be on the path (MICROPYPATH / PYTHONPATH):
 
-    micropython replay.py FILE --foot L|R [--format gaitpdb|gaitndd]
-                          [--config PATH] [--fault CH:open|short|saturate]
-                          [--day SCHEDULE.json]
+    MICROPYPATH=firmware micropython -m sim.replay FILE --foot L|R
+        [--format gaitpdb|gaitndd] [--config PATH] [--fault CH:open|short|saturate]
+        [--day SCHEDULE.json]
 
-With --day, FILE's walk is woven into a scripted day (sim/day.py) and only
-the day's totals are printed, not every step.
+A gaitndd record is named by its base path or any of its files (.hea, .let,
+.rit); a .hea/.let/.rit path means gaitndd. With --day, FILE's walk is woven
+into a scripted day (sim/day.py) and only the day's totals are printed.
+
+Memory stays bounded whatever the recording's length, as on the board: the
+readers read in chunks; the medians come from histograms (the MLI and CPEI
+from the day record's, the stride from one of stride lengths); the per-step
+lists keep the first MAX_LISTED steps (`listed_steps` says how many) and are
+written straight to stdout; reader errors keep the first few and a count.
 
 Forces in newtons go through the modelled FSR + divider + ADC (sim/fsr.py);
 the core only ever sees counts and calibrates them back.
+
+A bad recording or argument ends with one line on stderr, `replay: ...`,
+and exit status 2 (argument) or 3 (recording); see README's table.
 """
 import gc
 import json
 import sys
 from array import array
 
-from insole.gait import cadence_x10
 from insole.pipeline import Pipeline
+from insole.record import DaySummary
 from sim import config_path, day
-from sim.recordings import GaitnddReader, GaitpdbReader
+from sim.recordings import GaitnddReader, GaitpdbReader, RecordingError, check_file
 
-USAGE = ("usage: replay.py FILE --foot L|R [--format gaitpdb|gaitndd] [--config PATH]"
+USAGE = ("usage: micropython -m sim.replay FILE --foot L|R [--format gaitpdb|gaitndd] [--config PATH]"
          " [--fault CH:KIND] [--day SCHEDULE.json]")
+GAITNDD_FILES = (".hea", ".let", ".rit")
+MAX_LISTED = 20000
+EXIT_ARGS = 2
+EXIT_RECORDING = 3
 
 
 def parse_args(argv):
-    opts = {"file": None, "foot": None, "format": "gaitpdb", "config": None, "faults": [], "day": None}
+    opts = {"file": None, "foot": None, "format": None, "config": None, "faults": [], "day": None}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -51,8 +66,13 @@ def parse_args(argv):
             raise ValueError("unexpected argument " + a)
     if not opts["file"] or opts["foot"] not in ("L", "R"):
         raise ValueError("need FILE and --foot L or R")
+    named_ndd = opts["file"][-4:] in GAITNDD_FILES
+    if opts["format"] is None:
+        opts["format"] = "gaitndd" if named_ndd else "gaitpdb"
     if opts["format"] not in ("gaitpdb", "gaitndd"):
         raise ValueError("--format is gaitpdb or gaitndd")
+    if named_ndd and opts["format"] != "gaitndd":
+        raise ValueError("%s is a gaitndd file: use --format gaitndd" % opts["file"])
     return opts
 
 
@@ -66,10 +86,11 @@ def source(opts, cfg):
     """Counts per sample from the recording, and the reader (for its errors)."""
     if opts["format"] == "gaitndd":
         base = opts["file"]
-        if base.endswith(".let") or base.endswith(".rit"):
+        if base[-4:] in GAITNDD_FILES:
             base = base[:-4]
         reader = GaitnddReader(base + (".let" if opts["foot"] == "L" else ".rit"))
         return reader, reader
+    check_file(opts["file"])
     reader = GaitpdbReader(opts["file"], opts["foot"])
     adc = day.make_adc(cfg)
     for spec in opts["faults"]:
@@ -90,53 +111,82 @@ def source(opts, cfg):
     return counts(), reader
 
 
+class Steps:
+    """What the replay keeps of the steps: bounded, however long the recording."""
+
+    def __init__(self, pipe, listed):
+        self.pipe = pipe
+        self.listed = listed
+        self.heel = array("i", [0] * listed)
+        self.toe = array("i", [0] * listed)
+        self.mli = array("h", [0] * listed)
+        self.cpei = array("h", [0] * listed)
+        self.strides = array("i", [0] * listed)
+        self.stride_hist = array("I", [0] * (pipe.gait.max_stride + 1))
+        self.stride_count = 0
+        self.summary = DaySummary()
+        self.last_heel = -1
+
+    def add(self):
+        """Keep the step the pipeline has just completed."""
+        gait = self.pipe.gait
+        pron = self.pipe.pronation
+        k = gait.steps - 1
+        i = k % len(gait.heel)
+        hs = gait.heel[i]
+        if 0 <= self.last_heel and hs - self.last_heel <= gait.max_stride:
+            stride = hs - self.last_heel
+            self.stride_hist[stride] += 1
+            if self.stride_count < self.listed:
+                self.strides[self.stride_count] = stride
+            self.stride_count += 1
+        self.last_heel = hs
+        if k < self.listed:
+            self.heel[k] = hs
+            self.toe[k] = gait.toe[i]
+        if pron:
+            j = (pron.steps - 1) % len(pron.mli)
+            self.summary.add_step(pron.mli[j], pron.cpei[j])
+            if k < self.listed:
+                self.mli[k] = pron.mli[j]
+                self.cpei[k] = pron.cpei[j]
+
+    def median_stride(self):
+        """Lower median stride (samples) from the histogram; 0 if none."""
+        rank = (self.stride_count - 1) // 2
+        seen = 0
+        for s in range(len(self.stride_hist)):
+            seen += self.stride_hist[s]
+            if seen > rank:
+                return s
+        return 0
+
+
 def replay(opts):
+    """Run the recording through a Pipeline; the result dict and the kept Steps."""
     cfg = load_config(opts)
     pipe = Pipeline(cfg)
-    fs = pipe.fs
-    gait = pipe.gait
-    pron = pipe.pronation
     samples, reader = source(opts, cfg)
-    stance = []
-    mli = []
-    cpei = []
-    strides = []
+    steps = Steps(pipe, 0 if opts["day"] else MAX_LISTED)
     n = 0
-    last_heel = None
-    ring = len(gait.heel)
-    keep_steps = not opts["day"]
     gc.collect()  # setup garbage left in the heap slows every later allocation
     for counts in samples:
         if pipe.feed(counts) == 2:
-            i = (gait.steps - 1) % ring
-            hs = gait.heel[i]
-            if keep_steps:
-                stance.append([hs / fs, gait.toe[i] / fs])
-            if last_heel is not None and hs - last_heel <= gait.max_stride:
-                strides.append(hs - last_heel)
-            last_heel = hs
-            if pron:
-                j = (pron.steps - 1) % ring
-                mli.append(pron.mli[j])
-                cpei.append(pron.cpei[j])
+            steps.add()
         n += 1
-    result = _result(opts, pipe, cfg, reader, n, stance, strides, mli, cpei)
-    if opts["day"]:
-        for key in ("stance", "strides_s"):
-            result.pop(key)
-        for key in ("per_step_permille", "cpei_per_step_permille"):
-            if result["pronation"]:
-                result["pronation"].pop(key)
-    return result
+    if not n:
+        raise RecordingError("%s: no samples (%d lines skipped)" % (opts["file"], reader.error_count))
+    return _result(opts, pipe, cfg, reader, n, steps), steps
 
 
-def _result(opts, pipe, cfg, reader, n, stance, strides, mli, cpei):
+def _result(opts, pipe, cfg, reader, n, steps):
     fs = pipe.fs
     health = pipe.health
     channels = []
     for ch, s in enumerate(cfg["sensors"]):
         channels.append({"channel": ch, "name": s.get("name", str(ch)), "status": health.status(ch),
                          "peak_avg_n": health.peak_avg[ch] / 10})
+    m = steps.median_stride()
     result = {
         "file": opts["file"],
         "foot": opts["foot"],
@@ -144,39 +194,88 @@ def _result(opts, pipe, cfg, reader, n, stance, strides, mli, cpei):
         "samples": n,
         "duration_s": n / fs,
         "steps": pipe.gait.steps,
-        "stance": [[round(a, 3), round(b, 3)] for a, b in stance],
-        "strides_s": [round(s / fs, 3) for s in strides],
-        "cadence_spm": cadence_x10(strides, len(strides), fs, [0] * len(strides)) / 10,
+        "listed_steps": min(pipe.gait.steps, steps.listed),
+        "cadence_spm": ((1200 * fs + m // 2) // m) / 10 if m else 0,
         "wear_s": pipe.wear.worn_s,
         "pronation": None,
         "channels": channels,
         "errors": [{"at": at, "error": msg} for at, msg in reader.errors],
+        "error_count": reader.error_count,
     }
     if pipe.pronation:
         result["pronation"] = {
-            "per_step_permille": mli,
-            "median_permille": median(mli),
-            "cpei_per_step_permille": cpei,
-            "cpei_median_permille": median(cpei),
+            "median_permille": steps.summary.mli_median() if steps.summary.steps else None,
+            "cpei_median_permille": steps.summary.close(0, 0, 0)["cpei_median"] if steps.summary.steps else None,
         }
     return result
 
 
-def median(values):
-    if not values:
-        return None
-    s = sorted(values)
-    return s[(len(s) - 1) // 2]
+class _Out:
+    """Writes to `out` in pieces of a few KB (one system call each, not one per number)."""
+
+    def __init__(self, out):
+        self.out = out
+        self.parts = []
+
+    def write(self, text):
+        self.parts.append(text)
+        if len(self.parts) >= 256:
+            self.flush()
+
+    def flush(self):
+        self.out.write("".join(self.parts))
+        self.parts = []
+
+    def numbers(self, values, k, scale=0):
+        """values[:k] as a JSON list; seconds to the ms when `scale` is the sample rate."""
+        self.write("[")
+        for i in range(k):
+            sep = "," if i else ""
+            self.write("%s%.3f" % (sep, values[i] / scale) if scale else "%s%d" % (sep, values[i]))
+        self.write("]")
+
+
+def write(out, result, steps, per_step):
+    """The result as one JSON object on one line; with `per_step`, the kept step lists too."""
+    if not per_step:
+        out.write(json.dumps(result) + "\n")
+        return
+    pron = result.pop("pronation")
+    fs = result["fs_hz"]
+    k = result["listed_steps"]
+    w = _Out(out)
+    w.write(json.dumps(result)[:-1] + ', "stance": [')
+    for i in range(k):
+        w.write("%s[%.3f,%.3f]" % ("," if i else "", steps.heel[i] / fs, steps.toe[i] / fs))
+    w.write('], "strides_s": ')
+    w.numbers(steps.strides, min(steps.stride_count, steps.listed), fs)
+    if pron:
+        w.write(', "pronation": ' + json.dumps(pron)[:-1] + ', "per_step_permille": ')
+        w.numbers(steps.mli, k)
+        w.write(', "cpei_per_step_permille": ')
+        w.numbers(steps.cpei, k)
+        w.write("}")
+    else:
+        w.write(', "pronation": null')
+    w.write("}\n")
+    w.flush()
 
 
 def main(argv):
     try:
         opts = parse_args(argv)
-        result = replay(opts)
-    except (ValueError, OSError) as e:
+    except ValueError as e:
         sys.stderr.write("replay: %s\n%s\n" % (e, USAGE))
-        return 2
-    print(json.dumps(result))
+        return EXIT_ARGS
+    try:
+        result, steps = replay(opts)
+    except (ValueError, OSError) as e:
+        sys.stderr.write("replay: %s\n" % (e if str(e) else type(e).__name__))
+        return EXIT_RECORDING
+    except MemoryError:
+        sys.stderr.write("replay: out of memory (raise the heap: micropython -X heapsize=...)\n")
+        return EXIT_RECORDING
+    write(sys.stdout, result, steps, not opts["day"])
     return 0
 
 
