@@ -1,8 +1,9 @@
 """The per-sample path of one insole: counts in, steps, wear and pronation out.
 
-    counts -> calibration (+ zero, rails) -> total force -> low-pass
-           -> gait events -> per-step pronation index and channel peaks
-           -> wear time
+    counts -> calibration (+ zero, rails) -> total force
+           -> gait events (on the raw total: a filter's lag would move them)
+           -> per-step pronation index and channel peaks
+    total force -> low-pass -> wear time, and the zero's drift while unloaded
 
 The pronation indices take the stance at PRONATION_HZ (every fs/50-th
 sample): integrals over a stance of 0.4 s or more need no more, and it

@@ -36,9 +36,18 @@ from sim.recordings import GaitnddReader, GaitpdbReader, RecordingError, check_f
 USAGE = ("usage: micropython -m sim.replay FILE --foot L|R [--format gaitpdb|gaitndd] [--config PATH]"
          " [--fault CH:KIND] [--day SCHEDULE.json]")
 GAITNDD_FILES = (".hea", ".let", ".rit")
-MAX_LISTED = 20000
+MAX_LISTED = 5000
+FAULTS = ("open", "short", "saturate")
 EXIT_ARGS = 2
 EXIT_RECORDING = 3
+
+
+def parse_fault(spec):
+    """CH:KIND -> (channel, kind)."""
+    ch, _, kind = spec.partition(":")
+    if not ch.isdigit() or kind not in FAULTS:
+        raise ValueError("--fault is CH:KIND with KIND one of %s, not %r" % (", ".join(FAULTS), spec))
+    return int(ch), kind
 
 
 def parse_args(argv):
@@ -51,7 +60,7 @@ def parse_args(argv):
                 raise ValueError("%s needs a value" % a)
             v = argv[i + 1]
             if a == "--fault":
-                opts["faults"].append(v)
+                opts["faults"].append(parse_fault(v))
             else:
                 opts[a[2:]] = v
             i += 2
@@ -93,9 +102,8 @@ def source(opts, cfg):
     check_file(opts["file"])
     reader = GaitpdbReader(opts["file"], opts["foot"])
     adc = day.make_adc(cfg)
-    for spec in opts["faults"]:
-        ch, _, kind = spec.partition(":")
-        adc.fault(int(ch), kind)
+    for ch, kind in opts["faults"]:
+        adc.fault(ch, kind)
     if opts["day"]:
         with open(opts["day"]) as f:
             schedule = [(k, int(s)) for k, s in json.load(f)]

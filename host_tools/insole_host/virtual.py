@@ -61,7 +61,7 @@ def run_firmware(module: str, args: list[str], heap: str = "4M", timeout: float 
     `days.py`) under micropython, the firmware tree on its path as on a board; return its stdout."""
     if module.endswith(".py"):
         module = module[:-3].replace("/", ".")
-    env = dict(os.environ, MICROPYPATH=str(firmware_dir()))
+    env = dict(os.environ, MICROPYPATH=f".frozen{os.pathsep}{firmware_dir()}")  # .frozen: asyncio and the like
     proc = subprocess.run([micropython(), "-X", f"heapsize={heap}", "-m", module, *args],
                           capture_output=True, text=True, errors="replace", timeout=timeout, env=env)
     if proc.returncode != 0:
