@@ -32,6 +32,9 @@ class Device:
 
     def __init__(self, cfg, plan=None, buzz=None, checkpoint_s=CHECKPOINT_S):
         self.pipeline = Pipeline(cfg)
+        if self.pipeline.channels > record.CHANNELS:
+            raise ValueError("config: %d sensors, but the daily record carries the peaks and flags of %d"
+                             % (self.pipeline.channels, record.CHANNELS))
         self.plan = dict(plan or {"preset": "standard"})
         self.schedule = Schedule(**self.plan)
         self.alerts = AlertEngine()
