@@ -44,6 +44,8 @@ COP_MIN_DN = 200   # the CoP of a total under 20 N is noise: such samples are le
 NORM_LIMIT = 1 << 18  # 2000 * 2**18 stays inside a 31-bit small int
 WEIGHT_SHIFT = 12     # w_t * F_t (<= 453 * 512000) >> 12 <= 56 625; times |d_t| (<= 5 440): < 2**29
 SUM_LIMIT = 1 << 28   # a weighted sum past this halves (with its weights): sums stay under 2**30
+RAMP = 0              # PronationIndex.sums: the ramp-and-load-weighted mean of d_t ...
+LOAD = 3              # ... and the load-weighted one, used when the path never passes L/3
 
 
 def permille(num, den):
@@ -82,6 +84,7 @@ class PronationIndex:
         self.third4 = (length << 2) // 3
         self.width = smap.width_mm
         self.impulse = array("i", [0] * n)
+        self.sums = array("i", [0] * 6)   # the two weighted means of d_t: RAMP (w_t F_t) and LOAD (F_t)
         self.mli = array("h", [0] * RING)
         self.cpei = array("h", [0] * RING)
         self._scratch = array("i", [0] * RING)
@@ -93,12 +96,9 @@ class PronationIndex:
         impulse = self.impulse
         for ch in range(self.channels):
             impulse[ch] = 0
-        self.wd = 0       # sum of ramp-and-load-weighted distances, and of their weights,
-        self.w = 0        # in units of 2**(WEIGHT_SHIFT + w_halved)
-        self.w_halved = 0
-        self.fd = 0       # the same weighted by load alone (the fallback)
-        self.f = 0
-        self.f_halved = 0
+        sums = self.sums
+        for k in range(6):
+            sums[k] = 0
 
     def add(self, force, total):
         """Add one stance sample of forces (dN) and their total."""
@@ -117,24 +117,26 @@ class PronationIndex:
         if total < COP_MIN_DN:
             return
         d = ((sd // total) << 2) + (((sd % total) << 2) + (total >> 1)) // total  # Q4 mm, rounded
-        u = (total >> 4) >> self.f_halved
-        self.fd += u * d
-        self.f += u
-        if self.f > SUM_LIMIT or not -SUM_LIMIT < self.fd < SUM_LIMIT:
-            self.fd >>= 1
-            self.f >>= 1
-            self.f_halved += 1
+        self._weigh(LOAD, total >> 4, d)
         w = (sp + (total >> 1)) // total - self.third4   # Q2 mm, rounded
         if w > 0:
             if w > self.third4:
                 w = self.third4
-            u = ((w * total) >> WEIGHT_SHIFT) >> self.w_halved
-            self.wd += u * d
-            self.w += u
-            if self.w > SUM_LIMIT or not -SUM_LIMIT < self.wd < SUM_LIMIT:
-                self.wd >>= 1
-                self.w >>= 1
-                self.w_halved += 1
+            self._weigh(RAMP, (w * total) >> WEIGHT_SHIFT, d)
+
+    def _weigh(self, k, u, d):
+        """Add distance d with weight u to the weighted mean at sums[k:k + 3]
+        (sum of u * d, sum of u, times halved), halving both sums past SUM_LIMIT."""
+        sums = self.sums
+        u >>= sums[k + 2]
+        num = sums[k] + u * d
+        den = sums[k + 1] + u
+        if den > SUM_LIMIT or not -SUM_LIMIT < num < SUM_LIMIT:
+            num >>= 1
+            den >>= 1
+            sums[k + 2] += 1
+        sums[k] = num
+        sums[k + 1] = den
 
     def end(self):
         """Close the stance: store and return its MLI (per-mille)."""
@@ -147,10 +149,9 @@ class PronationIndex:
                 ml += s * self.impulse[ch]
                 both += self.impulse[ch]
         self.mli[i] = permille(ml, both)
-        if self.w:
-            self.cpei[i] = self._of_width(self.wd, self.w)
-        else:
-            self.cpei[i] = self._of_width(self.fd, self.f) if self.f else 0
+        sums = self.sums
+        k = RAMP if sums[RAMP + 1] else LOAD
+        self.cpei[i] = self._of_width(sums[k], sums[k + 1]) if sums[k + 1] else 0
         self.steps += 1
         return self.mli[i]
 
