@@ -89,8 +89,7 @@ class GaitDetector:
         self.hi = 0
         self.lo = 0
         self.floor = 0
-        self.unloading = False
-        self.last = 0
+        self.last = -1          # while unloading, the last force (-1: not unloading)
         self.stance = True      # unknown start: wait for a toe off before counting
         self.valid = False      # a stance that began with a real heel strike (never in swing)
         self.onset = -1         # sample of a loading not yet confirmed as a step (-1: none)
@@ -125,17 +124,16 @@ class GaitDetector:
                 self.valid = False
             if not self.valid:
                 floor = lo   # standing, or the unknown start: no swing to measure from
-            if self.unloading:
+            if self.last >= 0:   # unloading: the offset level passed, the fall not yet over
                 if self.last - f > (r * self.fall_q10) >> 10:
-                    self.last = f     # still falling steeply: not off yet
+                    self.last = f
                     return NONE
             elif f > floor + self.offset_dn + ((r * self.offset_q10) >> 10) or since < self.min_stance:
                 return NONE
             elif self.fall_q10:
-                self.unloading = True
                 self.last = f
                 return NONE
-            self.unloading = False
+            self.last = -1
             self.stance = False
             self.since = 0
             self.floor = f

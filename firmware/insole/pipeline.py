@@ -35,16 +35,6 @@ REST_DN = const(50)  # zero drift is followed only while the whole foot reads un
 ZERO_EVERY = const(15)
 UNLOADED_DN = const(30)  # a zero is taken only in swing, within 3 N of the foot's unloaded floor
 PRONATION_HZ = 50  # on one sample in 16: drift is slow, and the loop costs 8 channels
-GAIT_KEYS = ("onset_dn", "offset_dn", "onset_q10", "offset_q10", "confirm_q10", "fall_q10")
-
-
-def gait_detector(cfg, fs_hz):
-    """The GaitDetector of a board config: its optional `gait` thresholds, else the defaults."""
-    g = cfg.get("gait", {})
-    for key in g:
-        if key not in GAIT_KEYS:
-            raise ValueError("config: gait has %r; it takes %s" % (key, ", ".join(GAIT_KEYS)))
-    return GaitDetector(fs_hz, **g)
 
 
 class Pipeline:
@@ -60,7 +50,10 @@ class Pipeline:
         self.calibration = calibration.from_config(cfg, self.fs)
         self.health = ChannelHealth(self.calibration)
         self.lowpass = LowPass(self.fs, CUTOFF_HZ)
-        self.gait = gait_detector(cfg, self.fs)
+        try:  # a config's optional `gait` thresholds (GaitDetector's keyword arguments)
+            self.gait = GaitDetector(self.fs, **cfg.get("gait", {}))
+        except TypeError as e:
+            raise ValueError("config: gait: %s" % e)
         self.pronation = PronationIndex(self.map) if self.map.has_sides() else None
         self.pronation_every = max(1, self.fs // PRONATION_HZ)
         self.wear = WearTimer(self.fs)

@@ -151,16 +151,14 @@ class PronationIndex:
         self.mli[i] = permille(ml, both)
         sums = self.sums
         k = RAMP if sums[RAMP + 1] else LOAD
-        self.cpei[i] = self._of_width(sums[k], sums[k + 1]) if sums[k + 1] else 0
-        self.steps += 1
-        return self.mli[i]
-
-    def _of_width(self, num, den):
-        """Per-mille of the map's width of the mean distance num / den (Q4 mm)."""
+        num = sums[k]
+        den = sums[k + 1]
         while den >= NORM_LIMIT:   # den * width * 16 must stay in 31 bits (width <= 240 mm)
             num >>= 1
             den >>= 1
-        return permille(num, den * self.width * 16)
+        self.cpei[i] = permille(num, den * self.width * 16)   # 0 when no sample reached 20 N
+        self.steps += 1
+        return self.mli[i]
 
     def median_mli(self):
         """Median MLI of the recent steps (0 before the first step)."""

@@ -66,3 +66,12 @@ def test_a_device_refuses_more_channels_than_its_daily_record_carries():
         assert "16 sensors" in str(e) and str(record.CHANNELS) in str(e)
         return
     raise AssertionError("a 16-channel device dropped channels 8-15 from its record")
+
+
+def test_a_config_gait_setting_the_detector_does_not_take_is_refused():
+    cfg = config("gaitndd")
+    cfg["gait"]["onset_n"] = 15
+    assert "gait" in rejected(cfg) and "onset_n" in rejected(cfg)
+    cfg = config("gaitndd")
+    cfg["gait"]["offset_q10"] = 2000
+    assert "gait thresholds" in rejected(cfg)
