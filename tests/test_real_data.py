@@ -225,6 +225,15 @@ def published_strides(rec, foot, stance):
     return pairs
 
 
+# Median stride error (ms) per record and foot with the detector of 52dc716 (a threshold on the
+# low-passed total at a share of its envelope): the ceiling, as stride timing must not get worse.
+STRIDE_MS_AT_52DC716 = {
+    ("control1", "L"): 3.3, ("control1", "R"): 2.7, ("control2", "L"): 3.7, ("control2", "R"): 3.3,
+    ("park1", "L"): 4.0, ("park1", "R"): 10.0, ("park2", "L"): 3.0, ("park2", "R"): 0.7,
+    ("hunt1", "L"): 4.0, ("hunt1", "R"): 3.7, ("als1", "L"): 3.3, ("als1", "R"): 3.3,
+}
+
+
 def test_gaitndd_stride_and_stance_match_the_published_intervals():
     jobs = [(SHARED / "gaitndd" / rec, foot, "gaitndd") for rec in GAITNDD for foot in "LR"]
     figures = {}
@@ -234,11 +243,12 @@ def test_gaitndd_stride_and_stance_match_the_published_intervals():
         pairs = published_strides(path.name, foot, result["stance"])
         assert len(pairs) >= 0.95 * rows, (path.name, foot, len(pairs), rows)
         figures[path.name, foot] = (statistics.median(e for e, _ in pairs), statistics.median(b for _, b in pairs))
-    print("\ngaitndd vs .ts: record foot, median stride error, median stance bias (ms)")
+    print("\ngaitndd vs .ts: record foot, median stride error (at 52dc716), median stance bias (ms)")
     for (rec, foot), (err, bias) in figures.items():
-        print(f"  {rec:9s} {foot}  stride {err * 1000:4.1f}  stance {bias * 1000:+6.1f}")
+        print(f"  {rec:9s} {foot}  stride {err * 1000:4.1f} ({STRIDE_MS_AT_52DC716[rec, foot]:4.1f})  "
+              f"stance {bias * 1000:+6.1f}")
     assert len(figures) == 2 * len(GAITNDD)
-    assert max(e for e, _ in figures.values()) <= 0.010, figures
+    assert all(err * 1000 <= STRIDE_MS_AT_52DC716[key] + 0.1 for key, (err, _) in figures.items()), figures
     assert max(abs(b) for _, b in figures.values()) <= 0.020, figures
 
 
