@@ -2,11 +2,14 @@
 
 Core: us per sample of the whole per-sample path under micropython, its ratio
 to a bare copy loop, the peak heap of the firmware (compiled to .mpy, as on a
-board) running a walk in a 64 KB heap, and the replay speed of a 16 h day.
-Duty cycle: the CPU busy fraction of the board loop on the virtual board, per
-activity and board, and what it comes to on each board's CPU.
+board) running a walk in a 64 KB heap, the replay speed of a 16 h day, and the
+replay's CPU time per hour of recording (now and at BASE) and a 24 h day in
+the default heap. Duty cycle: the CPU busy fraction of the board loop on the
+virtual board, per activity and board, and what it comes to on each board's CPU.
 """
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -137,11 +140,56 @@ def day_replay(walk: Path) -> None:
         json.dump(DAY, plan)
         plan.flush()
         t0 = time.perf_counter()
-        result = json.loads(virtual.run_firmware("replay", [str(walk), "--foot", "L", "--day", plan.name],
+        result = json.loads(virtual.run_firmware("sim.replay", [str(walk), "--foot", "L", "--day", plan.name],
                                                  heap="16M"))
         elapsed = time.perf_counter() - t0
     print(f"16 h day replay:       {seconds / 3600:.0f} h in {elapsed:.1f} s = {seconds / elapsed:.0f}x real time "
           f"(target >= 500x); {result['steps']} steps, worn {result['wear_s']} s")
+
+
+BASE = "52dc716"  # the commit before issue 13's bounded replay: its readers read a byte per call
+
+
+def child_cpu_s(command: list[str], env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    """User + system CPU seconds of one child process, and its result."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(command, capture_output=True, text=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, proc
+
+
+def replay_cpu(walk: Path) -> None:
+    """Replay CPU time per hour of recording: a 1 h gaitpdb walk (the walk repeated), now and at
+    BASE; then a 24 h gaitndd day (a record repeated) in the default 4 MB heap."""
+    mp = executable("micropython")
+    env = dict(os.environ, MICROPYPATH=f".frozen{os.pathsep}{ROOT / 'firmware'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = walk.read_text().splitlines(keepends=True)
+        hour = Path(tmp) / "hour.txt"
+        repeats = -(-3600 * 100 // len(lines))
+        hour.write_text("".join(lines) * repeats)
+        hours = repeats * len(lines) / 100 / 3600
+        now, proc = child_cpu_s([mp, "-X", "heapsize=4M", "-m", "sim.replay", str(hour), "--foot", "L"], env)
+        assert proc.returncode == 0, proc.stderr
+        old = None
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", BASE, "firmware"], capture_output=True)
+        if archive.returncode == 0:
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+            old, proc = child_cpu_s([mp, "-X", "heapsize=64M", str(Path(tmp) / "firmware" / "replay.py"),
+                                     str(hour), "--foot", "L"])
+            old = old if proc.returncode == 0 else None
+        was = f"{old / hours:.1f} s at {BASE}, {old / now:.1f}x less now" if old else f"{BASE} not available"
+        print(f"replay CPU per hour:   {now / hours:.1f} s per hour of 8-channel 100 Hz recording ({was})")
+
+        record = recordings.find_recording("control1.let", "gaitndd")
+        day = Path(tmp) / "day.let"
+        day.write_bytes(record.read_bytes() * (24 * 3600 // 300))
+        cpu, proc = child_cpu_s([mp, "-X", "heapsize=4M", "-m", "sim.replay", str(day), "--foot", "L"], env)
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+    print(f"24 h replay, 4 MB heap: {result['duration_s'] / 3600:.0f} h of gaitndd ({result['samples']} samples) "
+          f"in {cpu:.0f} s CPU; {result['steps']} steps, {result['listed_steps']} listed, "
+          f"cadence {result['cadence_spm']} steps/min")
 
 
 def records() -> None:
@@ -179,6 +227,7 @@ def main(parts: list[str]) -> None:
 
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
     steps = {"core": lambda: core(walk), "duty": lambda: duty(walk), "day": lambda: day_replay(walk),
+             "replay": lambda: replay_cpu(walk),
              "records": records, "boards": boards, "flash": flash_wear.main, "ble": bench_ble, "host": bench_host}
     unknown = set(parts) - set(steps)
     if unknown:

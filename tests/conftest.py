@@ -1,6 +1,10 @@
-"""pytest: the firmware tree and the core test helpers on the path."""
+"""pytest: the firmware tree and the core test helpers on the path; under CI, a test
+skipped for want of the recordings fails instead (CI has ../shared/data)."""
+import os
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 for p in (ROOT / "firmware", ROOT / "tests" / "core", ROOT / "host_tools"):
@@ -9,8 +13,6 @@ for p in (ROOT / "firmware", ROOT / "tests" / "core", ROOT / "host_tools"):
 
 import json  # noqa: E402
 import subprocess  # noqa: E402
-
-import pytest  # noqa: E402
 
 
 @pytest.fixture
@@ -34,3 +36,13 @@ def deployed(tmp_path, user_home):
             stored_days(str(folder / "data"), days)
         return folder, json.loads((folder / "config.json").read_text())
     return deploy
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skip whose reason is missing recordings is a failure when CI=true."""
+    report = (yield).get_result()
+    if report.skipped and os.environ.get("CI") == "true" and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2]
+        if "recordings" in reason or "shared/data" in reason:
+            report.outcome = "failed"
+            report.longrepr = f"{item.nodeid}: {reason}, but CI has the recordings, so it must run"

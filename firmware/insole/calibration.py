@@ -6,10 +6,11 @@ has a table of 65 forces in deci-newtons at counts 0, 1024, ..., 65536 above
 that channel's zero; between breakpoints the force is interpolated linearly
 on the Q4 reading with shifts only, rounded to the nearest dN.
 
-The zero (the count at no load) is kept in Q4 counts. A reading below it pulls
-it halfway down at once (no force is negative, so the zero sits at each
-channel's lowest level); while the foot is off the insole `track_zero` lets it
-follow slow drift upward.
+The zero (the count at no load) is kept in Q4 counts; it is 0 until
+`set_zero` takes an unloaded reading (the pipeline decides when a reading is
+unloaded). A reading below it pulls it halfway down at once (no force is
+negative, so the zero sits at each channel's lowest level); while the foot is
+off the insole `track_zero` lets it follow slow drift upward.
 
 Each channel's `peak` force and whether it was `clipped` are kept until the
 health check reads and clears them once a step.

@@ -45,6 +45,9 @@ class Device:
 
     def __init__(self, cfg, plan=None, buzz=None, set_rtc=None):
         self.pipeline = Pipeline(cfg)
+        if self.pipeline.channels > record.CHANNELS:
+            raise ValueError("config: %d sensors, but the daily record carries the peaks and flags of %d"
+                             % (self.pipeline.channels, record.CHANNELS))
         self.plan = dict(plan or {"preset": "standard"})
         self.schedule = Schedule(**self.plan)
         self.alerts = AlertEngine()
@@ -151,7 +154,7 @@ class Device:
         """Everything the coach knows beyond the open day's record, as a dict of ints and lists."""
         return {"v": STATE_VERSION, "seq": self.seq, "plan": self.plan, "schedule": list(self.schedule.to_ints()),
                 "clock": list(self.clock.to_ints()), "alerts": list(self.alerts.to_ints()),
-                "zeros": list(self.pipeline.calibration.zero_q4) if self.pipeline.primed else None}
+                "zeros": list(self.pipeline.calibration.zero_q4) if self.pipeline.settled else None}
 
     def _state_bytes(self, checkpoint):
         """The state to write beside `checkpoint`; None when neither changed but for the time."""
@@ -197,7 +200,7 @@ class Device:
         zeros = state["zeros"]
         if zeros:
             self.pipeline.calibration.load_zero(zeros)
-            self.pipeline.primed = True
+            self.pipeline.primed = self.pipeline.settled = True
 
     def _fields(self):
         limit = self.schedule.limit_s()

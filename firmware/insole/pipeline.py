@@ -1,12 +1,22 @@
 """The per-sample path of one insole: counts in, steps, wear and pronation out.
 
-    counts -> calibration (+ zero, rails) -> total force -> low-pass
-           -> gait events -> per-step pronation index and channel peaks
-           -> wear time
+    counts -> calibration (+ zero, rails) -> total force
+           -> gait events (on the raw total: a filter's lag would move them)
+           -> per-step pronation index and channel peaks
+    total force -> low-pass -> wear time, and the zero's drift while unloaded
 
 The pronation indices take the stance at PRONATION_HZ (every fs/50-th
 sample): integrals over a stance of 0.4 s or more need no more, and it
 halves the heaviest loop at 100 Hz.
+
+The zero is never taken from a loaded reading. A guided zero (`insole
+calibrate`: the wearer has lifted the foot) is taken at the next sample.
+Otherwise, at boot or at the start of a recording, the zero stays at 0 counts
+(the ADC's offset reads as a few newtons) until the gait detector sees the
+foot in swing, within UNLOADED_DN of its unloaded floor: the zero settles
+there. A boot or recording that starts loaded thus measures its first steps
+with the swing's zero, like the rest; after that the zero follows slow drift
+while the foot reads under REST_DN.
 
 Everything is preallocated here; `feed` creates no object, so it allocates
 nothing on the heap (tests measure this under MicroPython).
@@ -14,7 +24,7 @@ nothing on the heap (tests measure this under MicroPython).
 from insole import calibration, sensormap
 from insole.compat import const, zeros
 from insole.filters import LowPass
-from insole.gait import OFF_Q10, ON_Q10, GaitDetector
+from insole.gait import GaitDetector
 from insole.health import ChannelHealth
 from insole.pronation import PronationIndex
 from insole.wear import WearTimer
@@ -23,6 +33,7 @@ CUTOFF_HZ = 5
 MAX_FS_HZ = 400
 REST_DN = const(50)  # zero drift is followed only while the whole foot reads under 5 N,
 ZERO_EVERY = const(15)
+UNLOADED_DN = const(30)  # a zero is taken only in swing, within 3 N of the foot's unloaded floor
 PRONATION_HZ = 50  # on one sample in 16: drift is slow, and the loop costs 8 channels
 
 
@@ -39,9 +50,10 @@ class Pipeline:
         self.calibration = calibration.from_config(cfg, self.fs)
         self.health = ChannelHealth(self.calibration)
         self.lowpass = LowPass(self.fs, CUTOFF_HZ)
-        g = cfg.get("gait", {})
-        self.gait = GaitDetector(self.fs, self.lowpass.delay // 2,
-                                 on_q10=g.get("on_q10", ON_Q10), off_q10=g.get("off_q10", OFF_Q10))
+        try:  # a config's optional `gait` thresholds (GaitDetector's keyword arguments)
+            self.gait = GaitDetector(self.fs, **cfg.get("gait", {}))
+        except TypeError as e:
+            raise ValueError("config: gait: %s" % e)
         self.pronation = PronationIndex(self.map) if self.map.has_sides() else None
         self.pronation_every = max(1, self.fs // PRONATION_HZ)
         self.wear = WearTimer(self.fs)
@@ -51,7 +63,14 @@ class Pipeline:
         self._lowpass = self.lowpass.update
         self._gait = self.gait.update
         self._wear = self.wear.update
-        self.primed = False
+        self.primed = True      # False: a guided zero (the foot off, `insole calibrate`) at the next sample
+        self.settled = False    # no zero yet: it settles on the first clearly unloaded stretch
+
+    def set_zero(self, counts):
+        """Zero every channel at this unloaded reading."""
+        self.calibration.set_zero(counts)
+        self.primed = True
+        self.settled = True
 
     def start_day(self):
         """Day rollover: reset the day's clock, steps and wear."""
@@ -65,12 +84,11 @@ class Pipeline:
     def feed(self, counts):
         """Process one sample of 16-bit counts; returns the gait event."""
         if not self.primed:
-            self.calibration.set_zero(counts)
-            self.primed = True
+            self.set_zero(counts)
         raw_total = self._to_force(counts, self.force)
         total = self._lowpass(raw_total)
         gait = self.gait
-        event = self._gait(total)
+        event = self._gait(raw_total)
         pronation = self.pronation
         if gait.stance:
             if event:  # heel strike
@@ -83,6 +101,9 @@ class Pipeline:
             if pronation:
                 pronation.end()
             self.health.end_step()
+        elif not self.settled:
+            if gait.resting() and raw_total <= gait.lo + UNLOADED_DN:
+                self.set_zero(counts)
         elif total < REST_DN and not gait.n & ZERO_EVERY:
             self.calibration.track_zero(counts)
         self._wear(total)

@@ -9,18 +9,20 @@ Medial-lateral impulse index (the primary index, `mli`):
 
 Centre-of-pressure excursion index (`cpei`, CPEI-style): with the centre of
 pressure P_t = sum_i F_i (x_i, y_i) / sum_i F_i and the heel-toe line from H
-to T of length L, the signed distance of P_t from the line, positive on the
-medial side, is d_t = ((P_t - H) x (T - H)) / L and its position along the
-line is p_t = ((P_t - H) . (T - H)) / L. The midfoot and forefoot part of the
-path counts, through a weight that ramps up from the first third of the line
-to its second third (so no single sample flips the index):
+to T of length L (by default from the rearmost to the foremost central
+sensor), the signed distance of P_t from the line, positive on the medial
+side, is d_t = ((P_t - H) x (T - H)) / L and its position along the line is
+p_t = ((P_t - H) . (T - H)) / L. Each sample's distance weighs by its load
+F_t = sum_i F_i times a ramp along the line, so the midfoot and forefoot part
+of the path counts and near-unloaded samples (a toe off's last 20-50 N,
+where FSR noise moves the CoP most) cannot swing a step:
 
     w_t  = clamp(p_t - L/3, 0, L/3)            (Q2: quarter mm)
-    CPEI = 1000 * (sum_t w_t d_t / sum_t w_t) / W
+    CPEI = 1000 * (sum_t w_t F_t d_t / sum_t w_t F_t) / W
 
-with W the map's medial-lateral width; if the path never passes L/3, the plain
-mean of d_t is used. Samples whose total is under COP_MIN_DN (20 N) are left
-out of the path.
+with W the map's medial-lateral width; if the path never passes L/3, the
+load-weighted mean of d_t is used. Samples whose total is under COP_MIN_DN
+(20 N) are left out of the path.
 
 Both are positive when the foot loads its medial side (pronation) and negative
 toward the lateral side (supination).
@@ -28,8 +30,11 @@ toward the lateral side (supination).
 Arithmetic: d_t and p_t are linear in the forces, so each sensor's distance
 from the heel-toe line and its position along it are worked out once, in Q2
 mm (quarter mm), and a sample costs two weighted sums; d_t comes out in Q4
-mm, p_t and w_t in Q2. The MLI sums each channel's impulse over the stance
-and applies the sides at its end.
+mm, p_t and w_t in Q2, each rounded to nearest. A sample's weight w_t F_t
+is taken in units of 2**WEIGHT_SHIFT, and whenever a weighted sum passes
+2**28 both sums of that mean are halved (and later weights with them), so
+they stay inside a 31-bit small int over any stance. The MLI sums each
+channel's impulse over the stance and applies the sides at its end.
 """
 from array import array
 
@@ -37,6 +42,10 @@ from insole.gait import RING, median
 
 COP_MIN_DN = 200   # the CoP of a total under 20 N is noise: such samples are left out
 NORM_LIMIT = 1 << 18  # 2000 * 2**18 stays inside a 31-bit small int
+WEIGHT_SHIFT = 12     # w_t * F_t (<= 453 * 512000) >> 12 <= 56 625; times |d_t| (<= 5 440): < 2**29
+SUM_LIMIT = 1 << 28   # a weighted sum past this halves (with its weights): sums stay under 2**30
+RAMP = 0              # PronationIndex.sums: the ramp-and-load-weighted mean of d_t ...
+LOAD = 3              # ... and the load-weighted one, used when the path never passes L/3
 
 
 def permille(num, den):
@@ -75,6 +84,7 @@ class PronationIndex:
         self.third4 = (length << 2) // 3
         self.width = smap.width_mm
         self.impulse = array("i", [0] * n)
+        self.sums = array("i", [0] * 6)   # the two weighted means of d_t: RAMP (w_t F_t) and LOAD (F_t)
         self.mli = array("h", [0] * RING)
         self.cpei = array("h", [0] * RING)
         self._scratch = array("i", [0] * RING)
@@ -86,10 +96,9 @@ class PronationIndex:
         impulse = self.impulse
         for ch in range(self.channels):
             impulse[ch] = 0
-        self.wd = 0
-        self.w = 0
-        self.d_all = 0
-        self.n_all = 0
+        sums = self.sums
+        for k in range(6):
+            sums[k] = 0
 
     def add(self, force, total):
         """Add one stance sample of forces (dN) and their total."""
@@ -107,15 +116,27 @@ class PronationIndex:
             ch += 1
         if total < COP_MIN_DN:
             return
-        d = ((sd // total) << 2) + (((sd % total) << 2) // total)  # Q4 mm
-        self.d_all += d
-        self.n_all += 1
-        w = sp // total - self.third4
+        d = ((sd // total) << 2) + (((sd % total) << 2) + (total >> 1)) // total  # Q4 mm, rounded
+        self._weigh(LOAD, total >> 4, d)
+        w = (sp + (total >> 1)) // total - self.third4   # Q2 mm, rounded
         if w > 0:
             if w > self.third4:
                 w = self.third4
-            self.wd += w * d
-            self.w += w
+            self._weigh(RAMP, (w * total) >> WEIGHT_SHIFT, d)
+
+    def _weigh(self, k, u, d):
+        """Add distance d with weight u to the weighted mean at sums[k:k + 3]
+        (sum of u * d, sum of u, times halved), halving both sums past SUM_LIMIT."""
+        sums = self.sums
+        u >>= sums[k + 2]
+        num = sums[k] + u * d
+        den = sums[k + 1] + u
+        if den > SUM_LIMIT or not -SUM_LIMIT < num < SUM_LIMIT:
+            num >>= 1
+            den >>= 1
+            sums[k + 2] += 1
+        sums[k] = num
+        sums[k + 1] = den
 
     def end(self):
         """Close the stance: store and return its MLI (per-mille)."""
@@ -128,10 +149,14 @@ class PronationIndex:
                 ml += s * self.impulse[ch]
                 both += self.impulse[ch]
         self.mli[i] = permille(ml, both)
-        if self.w:
-            self.cpei[i] = permille(self.wd, self.w * self.width * 16)
-        else:
-            self.cpei[i] = permille(self.d_all, self.n_all * self.width * 16) if self.n_all else 0
+        sums = self.sums
+        k = RAMP if sums[RAMP + 1] else LOAD
+        num = sums[k]
+        den = sums[k + 1]
+        while den >= NORM_LIMIT:   # den * width * 16 must stay in 31 bits (width <= 240 mm)
+            num >>= 1
+            den >>= 1
+        self.cpei[i] = permille(num, den * self.width * 16)   # 0 when no sample reached 20 N
         self.steps += 1
         return self.mli[i]
 

@@ -18,7 +18,7 @@ class SensorMap:
 
     `heel` and `toe` are the (x, y) end points of the heel-toe line used by the
     centre-of-pressure index; by default the most posterior and most anterior
-    central sensors.
+    central sensors (of all sensors when fewer than two are central).
     """
 
     def __init__(self, sensors, heel=None, toe=None):
@@ -39,8 +39,11 @@ class SensorMap:
             self.y.append(y)
             self.side.append(_SIDES[side])
         n = len(self.x)
-        back = min(range(n), key=lambda i: self.y[i])
-        front = max(range(n), key=lambda i: self.y[i])
+        line = [i for i in range(n) if self.side[i] == CENTRAL]
+        if len(line) < 2:
+            line = range(n)
+        back = min(line, key=lambda i: self.y[i])
+        front = max(line, key=lambda i: self.y[i])
         self.heel = tuple(heel) if heel else (self.x[back], self.y[back])
         self.toe = tuple(toe) if toe else (self.x[front], self.y[front])
         for v in self.heel + self.toe:

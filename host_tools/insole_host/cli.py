@@ -10,12 +10,14 @@ import click
 from insole_host import recordings, virtual
 
 
-def _resolve_recording(file: str, fmt: str) -> Path:
-    """A path as given, else a recording name looked up where recordings live."""
+def _resolve_recording(file: str, fmt: str | None) -> Path:
+    """A path (it names a folder, or exists) as given: the firmware says what is wrong with
+    it; else a bare recording name, looked up where recordings live."""
     path = Path(file)
-    if path.exists() or (fmt == "gaitndd" and path.with_suffix(".let").exists()):
+    if path.exists() or path.parent != Path(".") or path.suffix in (".hea", ".let", ".rit") \
+            or (fmt == "gaitndd" and path.with_suffix(".let").exists()):
         return path
-    dataset = "gaitpdb" if fmt == "gaitpdb" else "gaitndd"
+    dataset = fmt or "gaitpdb"
     if fmt == "gaitndd":
         for ext in (".hea", ".let", ".rit"):
             recordings.find_recording(path.name + ext, dataset)
@@ -23,9 +25,9 @@ def _resolve_recording(file: str, fmt: str) -> Path:
     return recordings.find_recording(path.name, dataset)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, status: int = 2) -> None:
     click.secho(f"error: {message}", fg="red", err=True)
-    sys.exit(2)
+    sys.exit(status)
 
 
 def _summary(result: dict) -> str:
@@ -42,7 +44,7 @@ def _summary(result: dict) -> str:
         if ch["status"] != "ok":
             lines.append(click.style(f"  channel {ch['channel']} ({ch['name']}): {ch['status']}", fg="yellow"))
     if result["errors"]:
-        lines.append(click.style(f"  {len(result['errors'])} unreadable samples skipped, "
+        lines.append(click.style(f"  {result['error_count']} unreadable samples skipped, "
                                  f"first at {result['errors'][0]['at']}: {result['errors'][0]['error']}", fg="yellow"))
     return "\n".join(lines)
 
@@ -56,8 +58,9 @@ def main() -> None:
 @main.command()
 @click.argument("file")
 @click.option("--foot", type=click.Choice(["L", "R"]), required=True, help="Which foot of the recording.")
-@click.option("--format", "fmt", type=click.Choice(["gaitpdb", "gaitndd"]), default="gaitpdb", show_default=True,
-              help="gaitpdb text (8 sensors, 100 Hz) or gaitndd WFDB record (1 FSR, 300 Hz).")
+@click.option("--format", "fmt", type=click.Choice(["gaitpdb", "gaitndd"]), default=None,
+              help="gaitpdb text (8 sensors, 100 Hz) or gaitndd WFDB record (1 FSR, 300 Hz). "
+                   "[default: gaitndd for a .hea/.let/.rit path, else gaitpdb]")
 @click.option("--fault", multiple=True, metavar="CH:KIND",
               help="Break a modelled sensor: CH:open, CH:short or CH:saturate (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the firmware's JSON result.")
@@ -66,8 +69,10 @@ def replay(file: str, foot: str, fmt: str, fault: tuple[str, ...], as_json: bool
     try:
         path = _resolve_recording(file, fmt)
         result = virtual.replay(path, foot, fmt, fault)
-    except (recordings.RecordingNotFound, virtual.VirtualInsoleError) as e:
+    except recordings.RecordingNotFound as e:
         _fail(str(e))
+    except virtual.VirtualInsoleError as e:
+        _fail(str(e), e.status)
     click.echo(json.dumps(result) if as_json else _summary(result))
 
 

@@ -15,7 +15,12 @@ from pathlib import Path
 
 
 class VirtualInsoleError(RuntimeError):
-    """The virtual insole could not run, or reported an error."""
+    """The virtual insole could not run, or reported an error: its one-line message, and
+    `status` (the firmware's exit status: 2 a bad argument, 3 a bad recording)."""
+
+    def __init__(self, message: str, status: int = 2):
+        super().__init__(message)
+        self.status = status
 
 
 def firmware_dir() -> Path:
@@ -41,19 +46,33 @@ def micropython() -> str:
     return found
 
 
+def firmware_message(stderr: str, status: int) -> str:
+    """The line of the firmware's stderr that says what went wrong (its own `replay: ...`
+    line, else an uncaught exception's last line), never just an exit status when there is more."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    own = [line for line in lines if line.startswith("replay:")]
+    if own:
+        return own[0]
+    return lines[-1] if lines else f"the firmware exited with {status} and said nothing"
+
+
 def run_firmware(module: str, args: list[str], heap: str = "4M", timeout: float | None = None) -> str:
-    """Run a firmware module (`micropython -m MODULE` in the firmware tree) and return its stdout."""
-    proc = subprocess.run([micropython(), "-X", f"heapsize={heap}", "-m", module, *args], cwd=firmware_dir(),
-                          capture_output=True, text=True, timeout=timeout)
+    """Run a firmware module (`sim.replay`, `sim.days`) under micropython, the firmware
+    tree on its path as on a board; return its stdout."""
+    env = dict(os.environ, MICROPYPATH=f".frozen{os.pathsep}{firmware_dir()}")  # .frozen: asyncio and the like
+    proc = subprocess.run([micropython(), "-X", f"heapsize={heap}", "-m", module, *args],
+                          capture_output=True, text=True, errors="replace", timeout=timeout, env=env)
     if proc.returncode != 0:
-        msg = proc.stderr.strip().splitlines()
-        raise VirtualInsoleError(msg[0] if msg else f"{module} exited with {proc.returncode}")
+        raise VirtualInsoleError(firmware_message(proc.stderr, proc.returncode), proc.returncode)
     return proc.stdout
 
 
-def replay(path: Path, foot: str, fmt: str = "gaitpdb", faults: tuple[str, ...] = ()) -> dict:
-    """Replay one foot of a recording through the firmware; the firmware's JSON result."""
-    args = [str(path), "--foot", foot, "--format", fmt]
+def replay(path: Path, foot: str, fmt: str | None = None, faults: tuple[str, ...] = ()) -> dict:
+    """Replay one foot of a recording through the firmware; the firmware's JSON result.
+    `fmt` None: gaitpdb, or gaitndd for a .hea/.let/.rit path (the firmware decides)."""
+    args = [str(path), "--foot", foot]
+    if fmt:
+        args += ["--format", fmt]
     for fault in faults:
         args += ["--fault", fault]
-    return json.loads(run_firmware("replay", args))
+    return json.loads(run_firmware("sim.replay", args))

@@ -46,8 +46,12 @@ def worst_cases():
         "pronation: CoP moments (Q2 mm)": total * line * 4,
         "pronation: CoP remainder, Q4": total * 4,
         "pronation: sensor cross and dot products << 3": 2 * (2 * mm) * (2 * mm) * 8,
-        "pronation: weighted distance sums": (line * 4 // 3) * (line * 16) * taken,
-        "pronation: weight sum * width * 16": (line * 4 // 3) * taken * 2 * mm * 16,
+        "pronation: CoP position, rounded (Q2 mm)": total * line * 4 + total,
+        "pronation: ramp times load": (line * 4 // 3) * total,
+        "pronation: weighted distance sums": pronation.SUM_LIMIT
+        + (((line * 4 // 3) * total) >> pronation.WEIGHT_SHIFT) * (line * 16),
+        "pronation: load-weighted distance sums": pronation.SUM_LIMIT + (total >> 4) * (line * 16),
+        "pronation: weight sum * width * 16": pronation.NORM_LIMIT * 2 * mm * 16,
         "pronation: per-mille numerator": 2000 * pronation.NORM_LIMIT,
         "wear: worn seconds": 86400,
     }

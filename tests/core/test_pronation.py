@@ -46,14 +46,14 @@ def test_permille_rounds_and_stays_in_range():
 
 
 def float_indices(forces, smap):
-    """Reference MLI and CPEI of one stance from float forces (list of per-sample lists)."""
+    """Reference MLI and CPEI of one stance from float forces (list of per-sample lists):
+    the distance from the heel-toe line weighted by the ramp along it times the load."""
     med = lat = 0.0
     hx, hy = smap.heel
     tx, ty = smap.toe
     lx, ly = tx - hx, ty - hy
     length = (lx * lx + ly * ly) ** 0.5
-    wd = w_sum = d_sum = 0.0
-    n = 0
+    wd = w_sum = fd = f_sum = 0.0
     for f in forces:
         total = sum(f)
         for ch, v in enumerate(f):
@@ -66,12 +66,12 @@ def float_indices(forces, smap):
         px = sum(smap.x[c] * f[c] for c in range(len(f))) / total - hx
         py = sum(smap.y[c] * f[c] for c in range(len(f))) / total - hy
         d = (px * ly - py * lx) / length
-        w = min(max((px * lx + py * ly) / length - length / 3, 0.0), length / 3)
+        w = min(max((px * lx + py * ly) / length - length / 3, 0.0), length / 3) * total
         wd += w * d
         w_sum += w
-        d_sum += d
-        n += 1
-    mean_d = wd / w_sum if w_sum else d_sum / n
+        fd += total * d
+        f_sum += total
+    mean_d = wd / w_sum if w_sum else fd / f_sum
     return 1000 * (med - lat) / (med + lat), 1000 * mean_d / smap.width_mm
 
 
@@ -141,3 +141,30 @@ def test_indices_hold_against_the_physical_model():
         ref = sorted(float_indices(f, pipe.map)[0] for f in steps)
         got = sorted(pron.mli[k] for k in range(min(len(steps), len(pron.mli))))
         assert abs(ref[len(ref) // 2] - got[len(got) // 2]) <= 10
+
+
+def mirrored(samples):
+    """The same stance with medial and lateral swapped (channels 1 and 2 of SQUARE)."""
+    return [[f[0], f[2], f[1], f[3]] for f in samples]
+
+
+def test_a_mirrored_stance_flips_both_indices_exactly():
+    stance = [[900, 130, 70, 10], [300, 410, 260, 150], [40, 333, 212, 700], [0, 251, 103, 917]] * 5
+    mli, cpei = one_step(stance)
+    assert (mli, cpei) != (0, 0)
+    assert one_step(mirrored(stance)) == (-mli, -cpei)
+
+
+def test_distance_and_position_round_to_nearest():
+    # CoP 20 * 2/3 = 13.33 mm medial: 53.33 quarter mm; floor would give 53, nearest 53, and
+    # 20 * 5/6 = 16.67 mm: 66.67 quarter mm; floor 66, nearest 67 (335 vs 333 per mille of 40 mm)
+    assert one_step([[0, 500, 100, 0]] * 10)[1] == 333
+    assert one_step([[0, 500, 0, 100]] * 10)[1] == round(1000 * (20 * 5 / 6) / 40)
+
+
+def test_near_unloaded_samples_cannot_swing_a_step():
+    loaded = [[200, 3000, 3000, 2000]] * 20          # balanced, on the forefoot
+    toe_off_noise = [[0, 0, 250, 0]] * 6              # 25 N, all lateral, at toe off
+    base = one_step(loaded)[1]
+    assert base == 0
+    assert abs(one_step(loaded + toe_off_noise)[1] - base) <= 5

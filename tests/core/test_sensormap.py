@@ -39,3 +39,39 @@ def test_bad_configs_say_what_is_wrong():
     cfg = config()
     cfg["fs_hz"] = 5000
     assert "fs_hz" in rejected(cfg)
+
+
+def test_the_heel_toe_line_runs_between_central_sensors():
+    sensors = [
+        {"x_mm": 0, "y_mm": -70, "side": "central"},
+        {"x_mm": -25, "y_mm": -85, "side": "lateral"},   # further back than the heel sensor
+        {"x_mm": 25, "y_mm": 90, "side": "medial"},      # further forward than the toe sensor
+        {"x_mm": 5, "y_mm": 75, "side": "central"},
+    ]
+    m = sensormap.SensorMap(sensors)
+    assert m.heel == (0, -70) and m.toe == (5, 75)
+    m = sensormap.SensorMap(sensors[1:])           # one central sensor: the extremes of all
+    assert m.heel == (-25, -85) and m.toe == (25, 90)
+
+
+def test_a_device_refuses_more_channels_than_its_daily_record_carries():
+    from insole import record
+    from insole.device import Device
+    cfg = config()
+    cfg["sensors"] = cfg["sensors"] + [dict(s) for s in cfg["sensors"]]   # 16, through a multiplexer
+    assert Pipeline(cfg).channels == 16                                    # the core takes them...
+    try:
+        Device(cfg)
+    except ValueError as e:                                               # ...the record could not
+        assert "16 sensors" in str(e) and str(record.CHANNELS) in str(e)
+        return
+    raise AssertionError("a 16-channel device dropped channels 8-15 from its record")
+
+
+def test_a_config_gait_setting_the_detector_does_not_take_is_refused():
+    cfg = config("gaitndd")
+    cfg["gait"]["onset_n"] = 15
+    assert "gait" in rejected(cfg) and "onset_n" in rejected(cfg)
+    cfg = config("gaitndd")
+    cfg["gait"]["offset_q10"] = 2000
+    assert "gait thresholds" in rejected(cfg)
