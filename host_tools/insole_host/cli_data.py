@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
@@ -19,19 +20,23 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 @contextmanager
-def _handled():
-    """Known failures as clear messages: an unknown device is a usage error (exit 2), the rest exit 1."""
+def handled():
+    """Known failures as clear messages: an unknown device or a foot it does not have is a
+    usage error (exit 2), the rest exit 1."""
     from insole_host.virtual import VirtualInsoleError
     try:
-        from insole_host.db import DatabaseError, UnknownDevice  # locates the firmware's codec
+        from insole_host.db import DatabaseError, FootConflict, UnknownDevice  # locates the firmware's codec
         from insole_host.export import ExportError
+        from insole_host.pull import PullStopped
     except VirtualInsoleError as exc:
         raise click.ClickException(str(exc)) from None
     try:
         yield
     except UnknownDevice as exc:
         raise click.BadParameter(str(exc), param_hint="'--device'") from None
-    except (DatabaseError, ExportError) as exc:
+    except FootConflict as exc:
+        raise click.BadParameter(str(exc), param_hint="'--foot'") from None
+    except (DatabaseError, ExportError, PullStopped) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)) from None
@@ -49,7 +54,7 @@ def _handled():
 def report(days: int, device_ids: tuple[str, ...], png: Optional[Path], html: Optional[Path], as_json: bool,
            db_path: Optional[Path]) -> None:
     """Days of wear, pronation and alerts, with what the insole cannot see itself."""
-    with _handled():
+    with handled():
         from insole_host.db import Database
         from insole_host.report import Report
         with Database(db_path, create=False) as database:
@@ -77,7 +82,7 @@ def export(as_csv: bool, as_json: bool, as_parquet: bool, file: Path, device_ids
     chosen = [fmt for fmt, on in (("csv", as_csv), ("json", as_json), ("parquet", as_parquet)) if on]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --csv, --json or --parquet")
-    with _handled():
+    with handled():
         from insole_host import export as exporter
         from insole_host.db import Database
         with Database(db_path, create=False) as database:
@@ -97,6 +102,16 @@ def _seconds(hours: Optional[float], option: str) -> Optional[int]:
     if not math.isfinite(hours) or hours <= 0:
         raise click.BadParameter(f"{hours} is not a positive number of hours", param_hint=option)
     return round(hours * 3600)
+
+
+_OPTION_OF = {"start_s": "--start", "step_s": "--step", "cap_s": "--cap", "rest_every": "--rest-every",
+              "rest or": "--rest or"}
+
+
+def _in_hours(message: str) -> str:
+    """The firmware's plan message in the options' words: parameters as options, seconds as hours."""
+    message = re.sub(r"\b(%s)\b" % "|".join(_OPTION_OF), lambda m: _OPTION_OF[m.group(1)], message)
+    return re.sub(r"(\d+) s\b", lambda m: f"{int(m.group(1)) / 3600:g} h", message)
 
 
 def plan_options(f):
@@ -122,12 +137,12 @@ def plan_from(preset: str, start: Optional[float], step: Optional[float], cap: O
     custom = {k: v for k, v in custom.items() if v is not None}
     if custom and preset != "custom":
         raise click.UsageError("--start, --step, --cap, --rest and --rest-every go with --preset custom")
-    with _handled():
+    with handled():
         from insole_host.firmware import schedule
         try:
             return preset, custom, schedule.Schedule(preset, **custom)
         except ValueError as exc:
-            raise click.UsageError(f"invalid plan (limits in seconds here): {exc}") from None
+            raise click.UsageError(f"invalid plan: {_in_hours(str(exc))}") from None
 
 
 @schedule_group.command("show")

@@ -36,31 +36,41 @@ def _key(device_id: str, key_file: Optional[Path]) -> bytes:
         raise click.ClickException(f"{path}: not a hex key") from None
 
 
-def _provisioned(store: Path, key: Optional[bytes]) -> Optional[bytes]:
-    """A virtual insole's own key, kept beside its flash: the first key it is given,
-    as `make deploy` provisions a board once over USB. Later keys do not replace it."""
-    path = store.with_name(store.name + ".key")
-    if not path.exists() and key is not None:
+def _kept(path: Path, value: Optional[str]) -> Optional[str]:
+    """The text kept at `path`: the first value given, which later ones do not replace."""
+    if not path.exists() and value:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(key.hex())
-    return bytes.fromhex(path.read_text()) if path.exists() else key
+        path.write_text(value)
+    return path.read_text() if path.exists() else value
+
+
+def _virtual(store: Path, device_id: str, key: Optional[bytes]):
+    """A virtual insole with its own id and key kept beside its flash: the first ones it is
+    given, as `make deploy` provisions a board once over USB."""
+    from insole_host.transport.virtual import VirtualInsole
+    kept_key = _kept(store.with_name(store.name + ".key"), key.hex() if key else None)
+    kept_id = _kept(store.with_name(store.name + ".id"), device_id) or "VIRTUAL-1"
+    return VirtualInsole(store, key=bytes.fromhex(kept_key) if kept_key else None, device_id=kept_id)
 
 
 @contextmanager
 def _link(via: str, device_id: str = "", key: Optional[bytes] = None):
-    """The transport of a spec, its failures as clear messages. A virtual insole is
-    powered up with the device's id and key, as `make deploy` provisions a board."""
-    from insole_host.transport import TransportError, open_transport
+    """The transport of a spec, its failures (and its backend's) as one clear line. A virtual
+    insole is powered up with the device's id and key, as `make deploy` provisions a board."""
+    from insole_host.link_errors import explain
+    from insole_host.transport import open_transport
     try:
         kind, _, rest = via.partition(":")
         if kind == "virtual" and rest:
-            from insole_host.transport.virtual import VirtualInsole
-            transport = VirtualInsole(rest, key=_provisioned(Path(rest), key), device_id=device_id)
+            transport = _virtual(Path(rest), device_id, key)
         else:
             transport = open_transport(via)
         yield transport
-    except TransportError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        line = explain(exc, via)
+        if line is None:
+            raise
+        raise click.ClickException(line) from None
 
 
 def _run(transport, coro):
@@ -96,20 +106,36 @@ def _device_options(f):
 @click.option("--db", "db_path", type=_FILE, help="The database file (default: in the user's data directory).")
 def pull(device_id: str, via: str, key_file: Optional[Path], foot: Optional[str], db_path: Optional[Path]) -> None:
     """Pull every record after the newest stored one; resumes after a dropped link."""
-    from insole_host.db import Database, Device, UnknownDevice
+    from insole_host.cli_data import handled
+    from insole_host.db import Database, Device, UnknownDevice, check_foot, default_path
+    from insole_host.pull import gap_text
     from insole_host.pull import pull as pull_records
     key = _key(device_id, key_file)
-    with Database(db_path) as db:
-        try:
-            device = db.device(device_id)
-        except UnknownDevice as exc:
-            if not foot:
-                raise click.BadParameter(f"{exc}; give --foot L or R to add it", param_hint="'--device'") from None
-            device = Device(device_id, foot, address=via)
-        with _link(via, device_id, key) as transport, click.progressbar(length=0, label=f"pulling {device_id}") as bar:
-            result = _run(transport, pull_records(transport, db, device, key, progress=lambda n, seq: bar.update(1)))
-    click.echo(f"{result.received} records received, {result.added} new, {result.resumed} resumed after a "
-               f"dropped link, {len(result.errors)} rejected")
+    path = db_path or default_path()
+    created = not path.exists()
+    try:
+        with handled(), Database(path) as db, db.pull_lock():
+            try:
+                device = db.device(device_id)
+            except UnknownDevice as exc:
+                if not foot:
+                    raise click.BadParameter(f"{exc}; give --foot L or R to add it", param_hint="'--device'") from None
+                device = Device(device_id, foot, address=via)
+            check_foot(device, foot or device.foot)
+            with _link(via, device_id, key) as transport, \
+                    click.progressbar(length=0, label=f"pulling {device_id}") as bar:
+                result = _run(transport, pull_records(
+                    transport, db, device, key, progress=lambda n, seq: bar.update(1),
+                    on_expected=lambda n: setattr(bar, "length", n)))
+    except BaseException:
+        if created:
+            Database.remove_if_empty(path)
+        raise
+    click.echo(f"{device.label}: {result.received} records received, {result.added} new, {result.resumed} resumed "
+               f"after a dropped link, {len(result.errors)} rejected")
+    for first, last in result.gaps:
+        click.secho(f"  {gap_text(first, last)} never came: the insole skipped them or no longer holds them",
+                    fg="yellow", err=True)
     for err in result.errors:
         click.secho(f"  {err}", fg="yellow", err=True)
 
@@ -118,8 +144,8 @@ def _status_line(s: dict) -> str:
     from insole_host import firmware  # noqa: F401
     from insole import protocol
     limit = "no limit" if s["limit_s"] is None else f"{s['limit_s'] // 60} min"
-    line = (f"worn {s['wear_s'] // 60} min of {limit}, {s['steps']} steps, pronation "
-            f"{s['pronation_permille']:+d} per mille, battery {s['battery_pct']} %")
+    pronation = f"pronation {s['pronation_permille']:+d} per mille" if s["steps"] else "no pronation yet"
+    line = f"worn {s['wear_s'] // 60} min of {limit}, {s['steps']} steps, {pronation}, battery {s['battery_pct']} %"
     if s["flags"] & protocol.ADVISORY:
         line = click.style("STOP and see a podiatrist (pain persisted at the start level). ", fg="red", bold=True) + line
     return line
@@ -164,14 +190,18 @@ def live(device_id: str, via: str, key_file: Optional[Path], seconds: int) -> No
             await transport.disconnect()
 
     with _link(via, device_id, key) as transport:
-        _run(transport, go(transport))
+        try:
+            _run(transport, go(transport))
+        except KeyboardInterrupt:  # Ctrl-C is how one stops following
+            click.echo("stopped following", err=True)
 
 
 @click.command()
 @click.option("--via", default="bleak", show_default=True, metavar="SPEC", help=_VIA)
 @click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to listen.")
 def scan(via: str, timeout: float) -> None:
-    """List nearby insoles: name, address, signal strength and battery (read from the open Battery service)."""
+    """List nearby insoles: name, id (serial number), address, signal strength and battery
+    (the id and the battery are read from the open Device Information and Battery services)."""
     from insole_host import firmware  # noqa: F401
     from insole_host.transport import TransportError
     from insole import gatt
@@ -179,21 +209,25 @@ def scan(via: str, timeout: float) -> None:
     async def go(transport):
         rows = []
         for found in await transport.scan(timeout):
+            device_id = "?"
             try:
                 await transport.connect(found.address)
+                device_id = (await transport.read(gatt.SERIAL)).decode("utf-8", "replace")
                 battery = f"{(await transport.read(gatt.BATTERY_LEVEL))[0]} %"
                 await transport.disconnect()
             except (TransportError, OSError) as exc:  # one unreachable insole must not hide the others
                 battery = f"battery unknown ({exc})"
-            rows.append((found, battery))
+            rows.append((found, device_id, battery))
         return rows
 
     with _link(via) as transport:
         rows = _run(transport, go(transport))
-    for f, battery in rows:
-        click.echo(f"{f.name}\t{f.address}\t{'' if f.rssi is None else f'{f.rssi} dBm'}\t{battery}")
     if not rows:
         click.echo("no insole found")
+        return
+    click.echo("name\tid\taddress\tsignal\tbattery")
+    for f, device_id, battery in rows:
+        click.echo(f"{f.name}\t{device_id}\t{f.address}\t{'' if f.rssi is None else f'{f.rssi} dBm'}\t{battery}")
 
 
 @click.command()

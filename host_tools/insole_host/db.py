@@ -25,6 +25,7 @@ The pull state is `last_seq(device)`: the newest closed record's seq.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import os
@@ -59,8 +60,16 @@ class DatabaseMissing(DatabaseError):
     """No database at the path (and none was to be created)."""
 
 
+class PullRunning(DatabaseError):
+    """Another pull holds the database."""
+
+
 class UnknownDevice(DatabaseError):
     """A device id that is not in the database."""
+
+
+class FootConflict(DatabaseError):
+    """A device registered for one foot, given as the other."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +89,14 @@ class Device:
             raise ValueError(f"device {self.id}: foot must be L or R, not {self.foot!r}")
 
     @property
+    def side(self) -> str:
+        """'left' or 'right'."""
+        return "left" if self.foot == "L" else "right"
+
+    @property
     def label(self) -> str:
         """'left insole NAME (ID)' for messages."""
-        side = "left" if self.foot == "L" else "right"
-        return f"{side} insole {self.name} ({self.id})" if self.name else f"{side} insole {self.id}"
+        return f"{self.side} insole {self.name} ({self.id})" if self.name else f"{self.side} insole {self.id}"
 
 
 class Rejected(NamedTuple):
@@ -93,6 +106,13 @@ class Rejected(NamedTuple):
 
     def __str__(self) -> str:
         return f"record #{self.index}: {self.reason}"
+
+
+def check_foot(known: Device, foot: str) -> None:
+    """FootConflict unless `foot` is the known device's."""
+    if foot != known.foot:
+        raise FootConflict(f"{known.id} is registered as the {known.side} insole, not the "
+                           f"{Device(known.id, foot).side}: a device keeps its foot")
 
 
 def default_path() -> Path:
@@ -188,9 +208,42 @@ class Database:
     def close(self) -> None:
         self.conn.close()
 
+    @contextlib.contextmanager
+    def pull_lock(self):
+        """Held for a whole pull: a second pull into the same database is refused (PullRunning).
+        An advisory lock on the database file (flock; SQLite's own locks are fcntl's, apart);
+        where there is no flock (Windows) SQLite's transactions alone keep the database consistent."""
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        with open(self.path, "rb") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise PullRunning(f"another pull is writing to {self.path}: wait for it to finish, "
+                                  f"then pull again") from None
+            yield
+
+    @staticmethod
+    def remove_if_empty(path: Path) -> None:
+        """Remove a database file that holds no device (one a failed first pull created)."""
+        try:
+            with Database(path, create=False) as db:
+                empty = not db.devices()
+        except DatabaseError:
+            return
+        if empty:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+
     @_sql
     def _migrate(self, read_only: bool) -> None:
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if not read_only:  # readers go on while a pull writes; a commit is on disk when it returns
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = FULL")
         (version,) = self.conn.execute("PRAGMA user_version").fetchone()
         if version > SCHEMA_VERSION:
             raise DatabaseError(f"{self.path} has schema v{version}, newer than this insole-host reads "
@@ -241,6 +294,38 @@ class Database:
         """When records of this device were last stored (ISO UTC), or None."""
         return self.conn.execute("SELECT MAX(at) FROM imports WHERE device_id = ?", (device_id,)).fetchone()[0]
 
+    def _register(self, device: Device) -> None:
+        """Add the device, or update its name, address and dataset where given; its foot stays."""
+        row = self.conn.execute("SELECT foot FROM devices WHERE id = ?", (device.id,)).fetchone()
+        if row:
+            check_foot(Device(device.id, row[0]), device.foot)
+        self.conn.execute(
+            "INSERT INTO devices (id, foot, name, address, virtual_dataset, first_seen) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET "
+            "name = COALESCE(NULLIF(excluded.name, ''), name), "
+            "address = COALESCE(NULLIF(excluded.address, ''), address), "
+            "virtual_dataset = excluded.virtual_dataset",
+            (device.id, device.foot, device.name, device.address, device.virtual_dataset, _now()))
+
+    @_sql
+    def register(self, device: Device) -> None:
+        """Register the device at its first contact (FootConflict if it is known for the other foot)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._register(device)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    @_sql
+    def gaps(self, device_id: str) -> list[tuple[int, int]]:
+        """(first, last) of each run of seqs missing below the newest stored one."""
+        seqs = [r[0] for r in self.conn.execute("SELECT seq FROM records WHERE device_id = ? ORDER BY seq",
+                                                (device_id,))]
+        return [(a + 1, b - 1) for a, b in zip([0] + seqs, seqs) if b > a + 1]
+
     @_sql
     def store_records(self, device: Device, records: Union[bytes, bytearray, memoryview, Iterable[bytes]]
                       ) -> tuple[int, list[Rejected]]:
@@ -261,13 +346,7 @@ class Database:
                 errors.append(Rejected(i, str(exc)))
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            self.conn.execute(
-                "INSERT INTO devices (id, foot, name, address, virtual_dataset, first_seen) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET foot = excluded.foot, "
-                "name = COALESCE(NULLIF(excluded.name, ''), name), "
-                "address = COALESCE(NULLIF(excluded.address, ''), address), "
-                "virtual_dataset = excluded.virtual_dataset",
-                (device.id, device.foot, device.name, device.address, device.virtual_dataset, _now()))
+            self._register(device)
             stored = {}
             if decoded:
                 seqs = [f["seq"] for _, _, f in decoded]

@@ -47,7 +47,8 @@ class VirtualInsole(Transport):
             args += ["--key", self.key.hex()]
         self.proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.PIPE,
                                                          stdout=asyncio.subprocess.PIPE,
-                                                         stderr=asyncio.subprocess.PIPE)
+                                                         stderr=asyncio.subprocess.PIPE,
+                                                         start_new_session=True)  # Ctrl-C is the host's, not its
         first = await self.proc.stdout.readline()
         if not first.startswith(b"K"):
             err = (await self.proc.stderr.read()).decode().strip()
