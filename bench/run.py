@@ -120,7 +120,7 @@ def boards() -> None:
 
 
 def main() -> None:
-    from insole_host.benchmark import bench_host
+    from insole_host.benchmark import bench_host, bench_pull
     from insole_host.transport.bench import bench_ble
 
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
@@ -129,6 +129,7 @@ def main() -> None:
     records()
     boards()
     bench_ble()
+    bench_pull()
     bench_host()
 
 

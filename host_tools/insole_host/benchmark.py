@@ -1,6 +1,8 @@
-"""Host-side figures for `make bench`: storing ten years of records, and reporting on them."""
+"""Host-side figures for `make bench`: a pull into SQLite over the Bumble LocalLink and over
+the virtual link, storing ten years of records, and reporting on them."""
 from __future__ import annotations
 
+import asyncio
 import random
 import tempfile
 import time
@@ -8,7 +10,14 @@ from pathlib import Path
 
 from insole_host.db import Database, Device
 from insole_host.firmware import record
+from insole_host.pull import pull
 from insole_host.report import Report
+from insole_host.transport.bumble_central import BumbleCentral
+from insole_host.transport.gatt_server_bumble import insole_on_local_link
+from insole_host.transport.virtual import VirtualInsole
+
+PULL_RECORDS = 1000
+ROUNDS = 3
 
 YEARS_DAYS = 3650
 FIRST_DAY = 9497  # 2026-01-01
@@ -34,6 +43,65 @@ def ten_years(seed: int) -> bytes:
             "peaks_dn": [max(0, p - i // 10 + rng.randint(-50, 50)) for p in PEAKS_DN],
             "flagged_channels": 0, "alerts": rng.randint(0, 3), "pain": 0})
     return bytes(out)
+
+
+async def _session(host, address, key: bytes) -> int:
+    """One pull session with no database: connect, authenticate, every record, leave."""
+    await host.connect(address)
+    try:
+        await host.authenticate(key)
+        return await host.pull_records(0, lambda fields, raw: None)
+    finally:
+        await host.disconnect()
+
+
+async def _timed(coro) -> float:
+    t0 = time.perf_counter()
+    await coro
+    return time.perf_counter() - t0
+
+
+async def _local_link_rates(tmp: Path) -> tuple[float, float]:
+    """(records/s without a database, records/s into SQLite) of whole pull sessions of
+    PULL_RECORDS records over one Bumble LocalLink, best of ROUNDS each, taken in turns."""
+    async with insole_on_local_link(tmp / "insole") as (insole, pair):
+        insole.live_days(PULL_RECORDS)
+        host = BumbleCentral(device=pair.central)
+        await _session(host, pair.insole_address, insole.key)  # pairs once: every timed session re-encrypts
+        bare, stored = [], []
+        for i in range(ROUNDS):
+            bare.append(await _timed(_session(host, pair.insole_address, insole.key)))
+            with Database(tmp / f"link{i}.db") as db:
+                stored.append(await _timed(pull(host, db, Device(insole.device_id.decode(), "L"), insole.key, pair.insole_address)))
+                assert db.last_seq(insole.device_id.decode()) == PULL_RECORDS
+    return PULL_RECORDS / min(bare), PULL_RECORDS / min(stored)
+
+
+async def _virtual_rate(tmp: Path) -> tuple[float, float]:
+    """(power-up s, records/s into SQLite) of a pull of PULL_RECORDS records from a virtual insole."""
+    insole = VirtualInsole(tmp / "virtual", key=bytes(32), device_id="BENCH-VIRT", days=PULL_RECORDS)
+    try:
+        power_up = await _timed(insole.start())
+        with Database(tmp / "virtual.db") as db:
+            wall = await _timed(pull(insole, db, Device("BENCH-VIRT", "R"), bytes(32)))
+            assert db.last_seq("BENCH-VIRT") == PULL_RECORDS
+    finally:
+        await insole.stop()
+    return power_up, PULL_RECORDS / wall
+
+
+def bench_pull() -> dict:
+    """Print and return the pull's rates: over the Bumble LocalLink with and without the
+    database (the same pull sessions), and over the virtual link net of its power-up."""
+    with tempfile.TemporaryDirectory(prefix="insole-bench-") as tmp:
+        bare, stored = asyncio.run(_local_link_rates(Path(tmp)))
+        power_up, virtual = asyncio.run(_virtual_rate(Path(tmp)))
+    print(f"pull, Bumble LocalLink: {PULL_RECORDS} records (connect, authenticate, stream, leave; best of {ROUNDS}): "
+          f"{stored:.0f} records/s into SQLite, {bare:.0f} records/s with no database = "
+          f"{100 * stored / bare:.0f} % (goal >= 90 %)")
+    print(f"pull, virtual link:     {PULL_RECORDS} records into SQLite at {virtual:.0f} records/s "
+          f"(goal >= 500), after a power-up of {power_up:.1f} s (the firmware living {PULL_RECORDS} days)")
+    return {"bare_per_s": bare, "stored_per_s": stored, "virtual_per_s": virtual, "power_up_s": power_up}
 
 
 def bench_host() -> None:
@@ -62,4 +130,5 @@ def bench_host() -> None:
 
 
 if __name__ == "__main__":
+    bench_pull()
     bench_host()
