@@ -10,7 +10,9 @@ keeps its copy in the user's data directory (`--key-file` overrides).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,15 +76,31 @@ def _link(via: str, device_id: str = "", key: Optional[bytes] = None):
 
 
 def _run(transport, coro):
-    """Run a command's coroutine; then power a virtual insole down, in the same event loop."""
+    """Run a command's coroutine; then power a virtual insole down, in the same event loop.
+    Ctrl-C cancels the coroutine (its cleanup runs: what a pull received is stored) and is
+    raised again as KeyboardInterrupt, even when the coroutine finished before it noticed."""
+    interrupted = []
+
     async def go():
+        task = asyncio.current_task()
+        with contextlib.suppress(NotImplementedError):  # Windows: Python's own KeyboardInterrupt
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, lambda: interrupted.append(task.cancel()))
         try:
             return await coro
         finally:
             stop = getattr(transport, "stop", None)
             if stop:
                 await stop()
-    return asyncio.run(go())
+
+    try:
+        result = asyncio.run(go())
+    except asyncio.CancelledError:
+        if not interrupted:
+            raise
+        result = None
+    if interrupted:
+        raise KeyboardInterrupt
+    return result
 
 
 async def _session(transport, device_id: str, key: bytes):
@@ -107,8 +125,7 @@ def _device_options(f):
 def pull(device_id: str, via: str, key_file: Optional[Path], foot: Optional[str], db_path: Optional[Path]) -> None:
     """Pull every record after the newest stored one; resumes after a dropped link."""
     from insole_host.cli_data import handled
-    from insole_host.db import Database, Device, UnknownDevice, check_foot, default_path
-    from insole_host.pull import gap_text
+    from insole_host.db import Database, Device, UnknownDevice, check_foot, default_path, gap_text
     from insole_host.pull import pull as pull_records
     key = _key(device_id, key_file)
     path = db_path or default_path()

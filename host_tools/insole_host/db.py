@@ -115,6 +115,11 @@ def check_foot(known: Device, foot: str) -> None:
                            f"{Device(known.id, foot).side}: a device keeps its foot")
 
 
+def gap_text(first: int, last: int) -> str:
+    """'seq 5' or 'seqs 5-9': a run of missing records."""
+    return f"seq {first}" if first == last else f"seqs {first}-{last}"
+
+
 def default_path() -> Path:
     """Where the database lives unless `--db` says otherwise."""
     return Path(platformdirs.user_data_dir("insole")) / "insole.db"

@@ -64,10 +64,6 @@ class _Batch:
             self.raws = []
 
 
-def gap_text(first: int, last: int) -> str:
-    return f"seq {first}" if first == last else f"seqs {first}-{last}"
-
-
 async def pull(transport: Transport, db: Database, device: Device, key: bytes,
                address: Optional[str] = None, progress: Optional[Callable[[int, int], None]] = None,
                cut_after: Optional[int] = None, on_expected: Optional[Callable[[int], None]] = None) -> PullResult:

@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 import click
 
 from insole_host import analysis, recordings
-from insole_host.db import Database
+from insole_host.db import Database, gap_text
 from insole_host.firmware import record, schedule
 
 FIG_SIZE_PX = (1200, 800)
@@ -108,7 +108,8 @@ class Report:
             "devices": [{"id": d.id, "name": d.name, "address": d.address, "foot": d.foot,
                          "first_seen": d.first_seen, "virtual_dataset": d.virtual_dataset,
                          "records": sum(r["device_id"] == d.id for r in records),
-                         "last_seq": database.last_seq(d.id), "last_import": database.last_import(d.id)}
+                         "last_seq": database.last_seq(d.id), "last_import": database.last_import(d.id),
+                         "missing_seqs": database.gaps(d.id)}
                         for d in devices],
             "days": rows,
             "analysis": analysis.analyse(devices, records),
@@ -117,6 +118,11 @@ class Report:
         self._labels = {d.id: d.label for d in devices}
         self._feet = foot
         self._png: Optional[bytes] = None
+
+    def missing(self) -> list[str]:
+        """One line per run of records an insole never sent (seqs below its newest stored one)."""
+        return [f"{d['id']}: {gap_text(first, last)} missing: never received (skipped by the insole, or "
+                f"dropped from its flash before a pull)" for d in self.data["devices"] for first, last in d["missing_seqs"]]
 
     def advisories(self) -> list[str]:
         """The stop-and-see-a-podiatrist lines, one per insole where it stands."""
@@ -131,6 +137,7 @@ class Report:
         for d in self.data["devices"]:
             lines.append(f"{self._labels[d['id']]}: {d['records']} records, newest seq {d['last_seq']}, "
                          f"last import {d['last_import'] or 'never'}")
+        lines += [click.style(f"  {m}", fg="yellow") for m in self.missing()]
         head = (f"{'date':<11} {'foot':<4} {'worn / limit':>13} {'%':>5} {'steps':>6} {'cad.':>6} "
                 f"{'MLI':>5} {'sup/neu/pro %':>14} {'alerts':>6} {'pain':>4}  notes")
         lines += ["", click.style(head, bold=True)]
@@ -304,6 +311,7 @@ class Report:
             virtual = f", virtual insole replaying {e(dev['virtual_dataset'])}" if dev["virtual_dataset"] else ""
             parts.append(f"<li>{e(self._labels[dev['id']])}: {dev['records']} daily records, first seen "
                          f"{e(dev['first_seen'] or '?')}, last import {e(dev['last_import'] or 'never')}{virtual}</li>")
+        parts += [f"<li class='missing'>{e(m)}</li>" for m in self.missing()]
         parts.append("</ul>")
         flags = [f for f in d["analysis"]["flags"] if f["kind"] != "advisory"]
         parts.append("<h2>Findings</h2>")
