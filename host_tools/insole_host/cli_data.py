@@ -78,7 +78,7 @@ def report(days: int, device_ids: tuple[str, ...], png: Optional[Path], html: Op
 @click.option("--db", "db_path", type=_FILE, help=_DB_HELP)
 def export(as_csv: bool, as_json: bool, as_parquet: bool, file: Path, device_ids: tuple[str, ...],
            db_path: Optional[Path]) -> None:
-    """Export the records, one row per insole and day, to FILE."""
+    """Export the records, one row per insole and day, to FILE (`-`: standard output)."""
     chosen = [fmt for fmt, on in (("csv", as_csv), ("json", as_json), ("parquet", as_parquet)) if on]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --csv, --json or --parquet")
@@ -88,7 +88,8 @@ def export(as_csv: bool, as_json: bool, as_parquet: bool, file: Path, device_ids
         with Database(db_path, create=False) as database:
             table = exporter.rows(database, device_ids)
         exporter.write(table, chosen[0], file)
-    click.echo(f"exported {len(table)} rows to {file}")
+    click.echo(f"exported {len(table)} rows to {'standard output' if str(file) == '-' else file}",
+               err=str(file) == "-")
 
 
 @click.group("schedule")

@@ -138,11 +138,12 @@ class Report:
             lines.append(f"{self._labels[d['id']]}: {d['records']} records, newest seq {d['last_seq']}, "
                          f"last import {d['last_import'] or 'never'}")
         lines += [click.style(f"  {m}", fg="yellow") for m in self.missing()]
-        head = (f"{'date':<11} {'foot':<4} {'worn / limit':>13} {'%':>5} {'steps':>6} {'cad.':>6} "
+        width = max([len("insole")] + [len(r["device_id"]) for r in self.data["days"]])
+        head = (f"{'date':<11} {'insole':<{width}} {'foot':<4} {'worn / limit':>13} {'%':>5} {'steps':>6} {'cad.':>6} "
                 f"{'MLI':>5} {'sup/neu/pro %':>14} {'alerts':>6} {'pain':>4}  notes")
         lines += ["", click.style(head, bold=True)]
         for r in self.data["days"]:
-            lines.append(self._text_row(r))
+            lines.append(self._text_row(r, width))
         if not self.data["days"]:
             lines.append("(no records)")
         flags = [f for f in self.data["analysis"]["flags"] if f["kind"] != "advisory"]
@@ -154,7 +155,7 @@ class Report:
         return "\n".join(lines)
 
     @staticmethod
-    def _text_row(r: dict) -> str:
+    def _text_row(r: dict, width: int) -> str:
         limit = "rest" if r["rest_day"] else _hm(r["limit_s"]) if r["limit_s"] else "none"
         worn = f"{_hm(r['wear_s'])} / {limit}"
         pct = f"{r['wear_pct']:.0f}" if r["wear_pct"] is not None else "-"
@@ -166,7 +167,7 @@ class Report:
             if r["flagged_channels"] else []
         notes += [click.style("ADVISORY", fg="red", bold=True)] if r["advisory"] else []
         pain = click.style(f"{r['pain']:>4}", fg="red", bold=True) if r["pain"] else f"{'-':>4}"
-        return (f"{r['date']:<11} {r['foot']:<4} {worn:>13} {pct:>5} {r['steps']:>6} {r['cadence_spm']:>6.1f} "
+        return (f"{r['date']:<11} {r['device_id']:<{width}} {r['foot']:<4} {worn:>13} {pct:>5} {r['steps']:>6} {r['cadence_spm']:>6.1f} "
                 f"{r['mli_median']:>+5d} {shares:>14} {r['alerts']:>6} {pain}  {', '.join(notes)}")
 
     def png_bytes(self) -> bytes:
@@ -324,7 +325,7 @@ class Report:
         png = base64.b64encode(self.png_bytes()).decode("ascii")
         parts.append(f"<h2>Wear and pronation</h2><img alt='wear time against the limit, and the pronation trend' "
                      f"width='{FIG_SIZE_PX[0]}' height='{FIG_SIZE_PX[1]}' src='data:image/png;base64,{png}'>")
-        parts.append("<h2>Days</h2><table><tr><th>date</th><th>foot</th><th>worn</th><th>limit</th><th>%</th>"
+        parts.append("<h2>Days</h2><table class='days'><tr><th>date</th><th>insole</th><th>foot</th><th>worn</th><th>limit</th><th>%</th>"
                      "<th>status</th><th>steps</th><th>cadence /min</th><th>MLI median ‰</th>"
                      "<th>CPEI median ‰</th><th>supinated / neutral / pronated %</th><th>alerts</th><th>pain</th>"
                      "<th>notes</th></tr>")
@@ -338,7 +339,8 @@ class Report:
                      if on]
             pct = f"{r['wear_pct']:.0f}" if r["wear_pct"] is not None else "-"
             parts.append(
-                f"<tr class='{e(r['wear_status']).replace(' ', '-')}'><td>{e(r['date'])}</td><td>{r['foot']}</td>"
+                f"<tr class='{e(r['wear_status']).replace(' ', '-')}'><td>{e(r['date'])}</td><td>{e(r['device_id'])}</td>"
+                f"<td>{r['foot']}</td>"
                 f"<td>{_hm(r['wear_s'])}</td><td>{limit}</td><td>{pct}</td><td>{e(r['wear_status'])}</td>"
                 f"<td>{r['steps']}</td><td>{r['cadence_spm']:.1f}</td><td>{r['mli_median']:+d}</td>"
                 f"<td>{r['cpei_median']:+d}</td><td>{shares}</td><td>{r['alerts']}</td>"
@@ -383,8 +385,9 @@ h1 { margin-bottom: 0.2em; } .meta, .note, .credit { color: #555; font-size: 0.9
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
 th { background: #f0f0f0; } td:nth-child(1), td:nth-child(2), td.sensors { text-align: left; }
-tr.pain td:nth-child(6) { color: #8e44ad; font-weight: bold; }
-tr.well-over td:nth-child(6), tr.worn-on-a-rest-day td:nth-child(6), td.pain { color: #c0392b; font-weight: bold; }
+table.days td:nth-child(3) { text-align: left; }
+tr.pain td:nth-child(7) { color: #8e44ad; font-weight: bold; }
+tr.well-over td:nth-child(7), tr.worn-on-a-rest-day td:nth-child(7), td.pain { color: #c0392b; font-weight: bold; }
 tr.rest td { background: #f3f3f3; }
 img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 """

@@ -1,4 +1,6 @@
 """`insole report`, `insole export`, `insole schedule show`: exit codes and clear messages."""
+import csv
+import io
 import json
 import os
 import sqlite3
@@ -125,3 +127,19 @@ def test_without_the_firmware_help_works_and_commands_say_what_to_do(tmp_path):
         result = insole(*args)
         assert result.returncode == 1 and "Error: firmware not found at" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["--csv", "--json", "--parquet"])
+def test_export_to_standard_output(db_path, tmp_path, fmt):
+    result = CliRunner().invoke(main, ["export", fmt, "-", "--db", str(db_path)])
+    assert result.exit_code == 0 and not (tmp_path / "-").exists()
+    out = result.stdout_bytes
+    if fmt == "--csv":
+        rows = list(csv.DictReader(io.StringIO(out.decode())))
+    elif fmt == "--json":
+        rows = json.loads(out)
+    else:
+        pq = pytest.importorskip("pyarrow.parquet")
+        rows = pq.read_table(io.BytesIO(out)).to_pylist()
+    assert len(rows) == 28 and {(r["device_id"], r["foot"]) for r in rows} == {("INS-L-0001", "L"), ("INS-R-0002", "R")}
+    assert "exported 28 rows to standard output" in result.stderr

@@ -71,7 +71,8 @@ def test_text_table_puts_the_advisory_first(database):
     lines = text.splitlines()
     assert lines[0].startswith("!!! left insole Anna (INS-L-0001): STOP wearing the insoles")
     assert "since 2026-12-02" in lines[0] and lines[1].startswith("!!! right insole")
-    row = next(line for line in lines if line.startswith("2026-12-04  L"))  # day 10: 30 % over
+    assert "insole     foot" in text  # each row names its insole and its foot
+    row = next(line for line in lines if line.startswith("2026-12-04  INS-L-0001 L"))  # day 10: 30 % over
     assert "1:18 / 1:00   130   1300  101.0   +40       10/70/20      4    -  well over" in row
     assert row.endswith("ADVISORY")
 
@@ -111,7 +112,7 @@ def test_html_page_for_the_podiatrist(database, tmp_path):
     assert page.count("class='advisory'") == 2
     for f in fortnight():
         assert f"<td>{f['steps']}</td><td>{f['cadence_x10'] / 10:.1f}</td>" in page
-    assert "<td>2026-12-04</td><td>L</td><td>1:18</td><td>1:00</td><td>130</td><td>well over</td>" in page
+    assert "<td>2026-12-04</td><td>INS-L-0001</td><td>L</td><td>1:18</td><td>1:00</td><td>130</td><td>well over</td>" in page
     png = re.search(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page).group(1)
     assert png_size(base64.b64decode(png)) == FIG_SIZE_PX
     assert "<link" not in page and "<script" not in page and "http" not in page  # self-contained
