@@ -40,7 +40,7 @@ def explain(exc: BaseException, via: str) -> Optional[str]:
     if kind == "bumble":
         if rest.startswith("usb") and not isinstance(exc, OSError):
             return (f"no Bluetooth USB dongle at {rest} ({exc}): plug one in, or list the connected ones with "
-                    f"`bumble-usb-probe`")
+                    f"bumble-usb-probe")
         errno = getattr(exc, "errno", None)
         reason = os.strerror(errno) if isinstance(errno, int) else str(exc)
         return f"cannot open the HCI transport {rest}: {reason}"

@@ -251,5 +251,5 @@ def test_bumble_without_its_dongle_or_port(monkeypatch):
     result = run("scan", "--via", "bumble:usb:0", "--timeout", 0.1)
     assert result.exit_code == 1
     assert one_line(result) == ("Error: no Bluetooth USB dongle at usb:0 (device not found): plug one in, or list the "
-                                "connected ones with `bumble-usb-probe`")
+                                "connected ones with bumble-usb-probe")
 
