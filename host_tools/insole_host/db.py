@@ -5,7 +5,7 @@ given (`--db`). Its schema version is `PRAGMA user_version`; `MIGRATIONS[v]` tak
 database from version v to v + 1 in one transaction, and opening an older database
 runs the missing ones in order.
 
-Schema, version 2:
+Schema, version 3:
 
     devices  id TEXT PRIMARY KEY (the insole's serial number), name, address,
              foot 'L' | 'R', first_seen (ISO 8601 UTC),
@@ -14,7 +14,9 @@ Schema, version 2:
     records  device_id, seq (PRIMARY KEY together), day, flags, version, wear_s,
              limit_s, steps, cadence_x10, mli_median, cpei_median, supinated,
              neutral, pronated, peak0_dn .. peak7_dn, flagged_channels, alerts,
-             pain, raw (the record's bytes as received)
+             pain, raw (the record's bytes as received), planned_s (v3: the day's
+             limit before a pain rollback; a version 1 record, which has none,
+             has its limit_s)
     imports  (v2) one row per `store_records` call: device_id, at, added, rejected
 
 Records are decoded with the firmware's own codec. Storing a record twice is a
@@ -150,7 +152,12 @@ def _v2(conn: sqlite3.Connection) -> None:
         added INTEGER NOT NULL, rejected INTEGER NOT NULL)""")
 
 
-MIGRATIONS = (_v1, _v2)
+def _v3(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE records ADD COLUMN planned_s INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE records SET planned_s = limit_s")
+
+
+MIGRATIONS = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
