@@ -264,15 +264,21 @@ class Database:
             raise DatabaseReadOnly(f"database is read-only: {self.path} "
                                    f"(its schema v{version} needs upgrading to v{SCHEMA_VERSION})")
         for v in range(version, SCHEMA_VERSION):
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 MIGRATIONS[v](self.conn)
                 self.conn.execute(f"PRAGMA user_version = {v + 1}")
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One write transaction: committed at the end, rolled back on any exception (Ctrl-C too)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     @_sql
     def schema_version(self) -> int:
@@ -322,14 +328,8 @@ class Database:
     @_sql
     def register(self, device: Device) -> None:
         """Register the device at its first contact (FootConflict if it is known for the other foot)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self._register(device)
-            self.conn.execute("COMMIT")
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
 
     @_sql
     def gaps(self, device_id: str) -> list[tuple[int, int]]:
@@ -356,8 +356,7 @@ class Database:
                 decoded.append((i, raw, record.decode(raw)))
             except record.RecordError as exc:
                 errors.append(Rejected(i, str(exc)))
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self._register(device)
             stored = {}
             if decoded:
@@ -382,11 +381,6 @@ class Database:
                                   f"VALUES ({', '.join('?' * len(columns))})", rows.values())
             self.conn.execute("INSERT INTO imports (device_id, at, added, rejected) VALUES (?, ?, ?, ?)",
                               (device.id, _now(), len(rows), len(errors)))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
         errors.sort()
         return len(rows), errors
 
