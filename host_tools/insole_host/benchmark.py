@@ -71,9 +71,10 @@ async def _local_link_rates(tmp: Path) -> tuple[float, float]:
         bare, stored = [], []
         for i in range(ROUNDS):
             bare.append(await _timed(_session(host, pair.insole_address, insole.key)))
+            device = Device(insole.device_id.decode(), "L")
             with Database(tmp / f"link{i}.db") as db:
-                stored.append(await _timed(pull(host, db, Device(insole.device_id.decode(), "L"), insole.key, pair.insole_address)))
-                assert db.last_seq(insole.device_id.decode()) == PULL_RECORDS
+                stored.append(await _timed(pull(host, db, device, insole.key, pair.insole_address)))
+                assert db.last_seq(device.id) == PULL_RECORDS
     return PULL_RECORDS / min(bare), PULL_RECORDS / min(stored)
 
 

@@ -138,7 +138,8 @@ class Report:
     def missing(self) -> list[str]:
         """One line per run of records an insole never sent (seqs below its newest stored one)."""
         return [f"{d['id']}: {gap_text(first, last)} missing: never received (skipped by the insole, or "
-                f"dropped from its flash before a pull)" for d in self.data["devices"] for first, last in d["missing_seqs"]]
+                f"dropped from its flash before a pull)"
+                for d in self.data["devices"] for first, last in d["missing_seqs"]]
 
     def advisories(self) -> list[str]:
         """The stop-and-see-a-podiatrist lines, one per insole where it stands."""
@@ -183,7 +184,8 @@ class Report:
             if r["flagged_channels"] else []
         notes += [click.style("ADVISORY", fg="red", bold=True)] if r["advisory"] else []
         pain = click.style(f"{r['pain']:>4}", fg="red", bold=True) if r["pain"] else f"{'-':>4}"
-        return (f"{r['date']:<11} {r['device_id']:<{width}} {r['foot']:<4} {worn:>13} {pct:>5} {r['steps']:>6} {r['cadence_spm']:>6.1f} "
+        return (f"{r['date']:<11} {r['device_id']:<{width}} {r['foot']:<4} {worn:>13} {pct:>5} {r['steps']:>6} "
+                f"{r['cadence_spm']:>6.1f} "
                 f"{r['mli_median']:>+5d} {shares:>14} {r['alerts']:>6} {pain}  {', '.join(notes)}")
 
     def png_bytes(self) -> bytes:
@@ -374,7 +376,8 @@ class Report:
         png = base64.b64encode(self.png_bytes()).decode("ascii")
         parts.append(f"<h2>Wear and pronation</h2><img alt='wear time against the limit, and the pronation trend' "
                      f"width='{FIG_SIZE_PX[0]}' height='{FIG_SIZE_PX[1]}' src='data:image/png;base64,{png}'>")
-        parts.append("<h2>Days</h2><table class='days'><tr><th>date</th><th>insole</th><th>foot</th><th>worn</th><th>limit</th><th>%</th>"
+        parts.append("<h2>Days</h2><table class='days'><tr><th>date</th><th>insole</th><th>foot</th><th>worn</th>"
+                     "<th>limit</th><th>%</th>"
                      "<th>status</th><th>steps</th><th>cadence /min</th><th>MLI median ‰</th>"
                      "<th>CPEI median ‰</th><th>supinated / neutral / pronated %</th><th>alerts</th><th>pain</th>"
                      "<th>notes</th></tr>")
@@ -389,7 +392,8 @@ class Report:
                      if on]
             pct = f"{r['wear_pct']:.0f}" if r["wear_pct"] is not None else "-"
             parts.append(
-                f"<tr class='{e(r['wear_status']).replace(' ', '-')}'><td>{e(r['date'])}</td><td>{e(r['device_id'])}</td>"
+                f"<tr class='{e(r['wear_status']).replace(' ', '-')}'><td>{e(r['date'])}</td>"
+                f"<td>{e(r['device_id'])}</td>"
                 f"<td>{r['foot']}</td>"
                 f"<td>{_hm(r['wear_s'])}</td><td>{limit}</td><td>{pct}</td><td>{e(r['wear_status'])}</td>"
                 f"<td>{r['steps']}</td><td>{r['cadence_spm']:.1f}</td><td>{r['mli_median']:+d}</td>"

@@ -112,7 +112,8 @@ def test_html_page_for_the_podiatrist(database, tmp_path):
     assert page.count("class='advisory'") == 2
     for f in fortnight():
         assert f"<td>{f['steps']}</td><td>{f['cadence_x10'] / 10:.1f}</td>" in page
-    assert "<td>2026-12-04</td><td>INS-L-0001</td><td>L</td><td>1:18</td><td>1:00</td><td>130</td><td>well over</td>" in page
+    assert ("<td>2026-12-04</td><td>INS-L-0001</td><td>L</td><td>1:18</td><td>1:00</td><td>130</td>"
+            "<td>well over</td>") in page
     png = re.search(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page).group(1)
     assert png_size(base64.b64decode(png)) == FIG_SIZE_PX
     text = page.replace(png, "")  # the image's base64 may spell anything
