@@ -153,12 +153,13 @@ def schedule_show(preset: str, start: Optional[float], step: Optional[float], ca
                   rest: tuple[int, ...], rest_every: Optional[int], days: int) -> None:
     """The plan's daily limits from today, if each day's limit is kept."""
     preset, _, plan = plan_from(preset, start, step, cap, rest, rest_every)
+    from insole_host.report import hm  # the firmware is there: plan_from found it
     today = _dt.date.today()
     click.echo(f"{preset} plan, the next {days} days if each day's limit is kept:")
     for day, limit in plan.describe(days):
         date = today + _dt.timedelta(days=day)
         what = ("no limit" if limit is None else click.style("rest day: do not wear", fg="cyan") if limit == 0
-                else f"{limit // 3600}:{limit % 3600 // 60:02d} h")
+                else f"{hm(limit)} h")
         click.echo(f"  {date:%a %Y-%m-%d}{' (today)' if day == 0 else '        '}  {what}")
 
 

@@ -160,9 +160,10 @@ def pull(device_id: str, via: str, key_file: Optional[Path], foot: Optional[str]
 def _status_line(s: dict) -> str:
     from insole_host import firmware  # noqa: F401
     from insole import protocol
-    limit = "no limit" if s["limit_s"] is None else f"{s['limit_s'] // 60} min"
+    from insole_host.report import hm
+    limit = "no limit" if s["limit_s"] is None else "a rest day" if s["limit_s"] == 0 else f"{hm(s['limit_s'])} h"
     pronation = f"pronation {s['pronation_permille']:+d} per mille" if s["steps"] else "no pronation yet"
-    line = f"worn {s['wear_s'] // 60} min of {limit}, {s['steps']} steps, {pronation}, battery {s['battery_pct']} %"
+    line = f"worn {hm(s['wear_s'])} h of {limit}, {s['steps']} steps, {pronation}, battery {s['battery_pct']} %"
     if s["flags"] & protocol.ADVISORY:
         line = click.style("STOP and see a podiatrist (pain persisted at the start level). ", fg="red", bold=True) + line
     return line

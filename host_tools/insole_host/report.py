@@ -79,19 +79,20 @@ def _row_key(row: dict) -> tuple:
     return (row["clock_set"], row["day"], row["foot"], row["device_id"], row["seq"])
 
 
-def _hm(seconds: int) -> str:
+def hm(seconds: int) -> str:
+    """'H:MM' of a number of seconds."""
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
 
 
 def _limit_text(r: dict) -> str:
     """The limit in force that day: the planned one, before any pain rollback."""
     if r["planned_s"]:
-        return _hm(r["planned_s"])
+        return hm(r["planned_s"])
     return "rest" if r["rest_day"] else "none"
 
 
 def _rollback_text(r: dict) -> str:
-    return f"pain: limit rolled back to {_hm(r['limit_s']) if r['limit_s'] else 'rest'}"
+    return f"pain: limit rolled back to {hm(r['limit_s']) if r['limit_s'] else 'rest'}"
 
 
 def _dash(v) -> str:
@@ -173,7 +174,7 @@ class Report:
 
     @staticmethod
     def _text_row(r: dict, width: int) -> str:
-        worn = f"{_hm(r['wear_s'])} / {_limit_text(r)}"
+        worn = f"{hm(r['wear_s'])} / {_limit_text(r)}"
         pct = f"{r['wear_pct']:.0f}" if r["wear_pct"] is not None else "-"
         shares = "/".join("-" if r[k] is None else f"{r[k]:.0f}"
                           for k in ("supinated_pct", "neutral_pct", "pronated_pct"))
@@ -395,7 +396,7 @@ class Report:
                 f"<tr class='{e(r['wear_status']).replace(' ', '-')}'><td>{e(r['date'])}</td>"
                 f"<td>{e(r['device_id'])}</td>"
                 f"<td>{r['foot']}</td>"
-                f"<td>{_hm(r['wear_s'])}</td><td>{limit}</td><td>{pct}</td><td>{e(r['wear_status'])}</td>"
+                f"<td>{hm(r['wear_s'])}</td><td>{limit}</td><td>{pct}</td><td>{e(r['wear_status'])}</td>"
                 f"<td>{r['steps']}</td><td>{r['cadence_spm']:.1f}</td><td>{r['mli_median']:+d}</td>"
                 f"<td>{r['cpei_median']:+d}</td><td>{shares}</td><td>{r['alerts']}</td>"
                 f"<td class='{'pain' if r['pain'] else ''}'>{r['pain'] or ''}</td><td>{e(', '.join(notes))}</td></tr>")
@@ -423,8 +424,8 @@ class Report:
         out.append("</table>")
         asym = self.data["analysis"]["asymmetry"]
         if asym:
-            out.append(f"<p>Left/right over {asym['common_days']} common days: worn {_hm(asym['wear_s']['L'])} / "
-                       f"{_hm(asym['wear_s']['R'])} h, steps {asym['steps']['L']} / {asym['steps']['R']}, "
+            out.append(f"<p>Left/right over {asym['common_days']} common days: worn {hm(asym['wear_s']['L'])} / "
+                       f"{hm(asym['wear_s']['R'])} h, steps {asym['steps']['L']} / {asym['steps']['R']}, "
                        f"median MLI difference L − R {_signed(asym['mli_median_diff_permille'])} ‰."
                        f"</p>")
         return "\n".join(out)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from insole_host import pull as pull_mod
 from insole_host.cli import main
-from insole_host.db import Database
+from insole_host.db import Database, Device
 from insole_host.transport.virtual import VirtualInsole
 
 DEVICE = "VIRT-7"
@@ -254,3 +254,22 @@ def test_bumble_without_its_dongle_or_port(monkeypatch):
     assert one_line(result) == ("Error: no Bluetooth USB dongle at usb:0 (device not found): plug one in, or list the "
                                 "connected ones with bumble-usb-probe")
 
+
+
+def test_a_link_cut_inside_a_batch_stores_what_came_and_resumes_after_it(insole):
+    args, db = insole
+    store, key = args[3].partition(":")[2], bytes.fromhex(args[5].read_text())
+
+    async def cut_pull():
+        virtual = VirtualInsole(store, key=key, device_id=DEVICE)
+        try:
+            with Database(db) as database:
+                return await pull_mod.pull(virtual, database, Device(DEVICE, "L"), key, cut_after=20)
+        finally:
+            await virtual.stop()
+
+    result = asyncio.run(cut_pull())  # 20 records, far fewer than a batch, then the link drops
+    assert (result.resumed, result.received, result.added, result.gaps) == (1, DAYS, DAYS, [])
+    assert stored_seqs(db) == list(range(1, DAYS + 1)) and consistent(db)
+    with Database(db, create=False) as database:
+        assert database.conn.execute("SELECT added FROM imports").fetchall() == [(20,), (DAYS - 20,)]
