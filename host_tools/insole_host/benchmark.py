@@ -17,7 +17,7 @@ from insole_host.transport.gatt_server_bumble import insole_on_local_link
 from insole_host.transport.virtual import VirtualInsole
 
 PULL_RECORDS = 1000
-ROUNDS = 3
+ROUNDS = 5
 
 YEARS_DAYS = 3650
 FIRST_DAY = 9497  # 2026-01-01
@@ -45,11 +45,12 @@ def ten_years(seed: int) -> bytes:
     return bytes(out)
 
 
-async def _session(host, address, key: bytes) -> int:
-    """One pull session with no database: connect, authenticate, every record, leave."""
+async def _session(host, address, key: bytes, device_id: bytes) -> int:
+    """One pull session as `pull` runs it, with no database: connect, authenticate, every
+    record, leave."""
     await host.connect(address)
     try:
-        await host.authenticate(key)
+        await host.authenticate(key, device_id)
         return await host.pull_records(0, lambda fields, raw: None)
     finally:
         await host.disconnect()
@@ -63,18 +64,27 @@ async def _timed(coro) -> float:
 
 async def _local_link_rates(tmp: Path) -> tuple[float, float]:
     """(records/s without a database, records/s into SQLite) of whole pull sessions of
-    PULL_RECORDS records over one Bumble LocalLink, best of ROUNDS each, taken in turns."""
+    PULL_RECORDS records over one Bumble LocalLink, best of ROUNDS each, taken in turns
+    (each first in every other round)."""
     async with insole_on_local_link(tmp / "insole") as (insole, pair):
         insole.live_days(PULL_RECORDS)
         host = BumbleCentral(device=pair.central)
-        await _session(host, pair.insole_address, insole.key)  # pairs once: every timed session re-encrypts
+        device = Device(insole.device_id.decode(), "L")
         bare, stored = [], []
-        for i in range(ROUNDS):
-            bare.append(await _timed(_session(host, pair.insole_address, insole.key)))
-            device = Device(insole.device_id.decode(), "L")
+
+        async def without_db(_):
+            bare.append(await _timed(_session(host, pair.insole_address, insole.key, insole.device_id)))
+
+        async def into_db(i):
             with Database(tmp / f"link{i}.db") as db:
                 stored.append(await _timed(pull(host, db, device, insole.key, pair.insole_address)))
                 assert db.last_seq(device.id) == PULL_RECORDS
+
+        await without_db(-1)  # pairs once: every timed session re-encrypts
+        bare.clear()
+        for i in range(ROUNDS):
+            for run in (without_db, into_db) if i % 2 else (into_db, without_db):
+                await run(i)
     return PULL_RECORDS / min(bare), PULL_RECORDS / min(stored)
 
 
