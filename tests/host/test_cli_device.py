@@ -54,4 +54,7 @@ def test_scan_lists_the_insole_with_its_battery(tmp_path):
     dev, _ = setup(tmp_path)
     assert run("status", *dev).exit_code == 0
     out = run("scan", "--via", f"virtual:{tmp_path / 'store'}", "--timeout", "0.1")
-    assert out.exit_code == 0 and "100 %" in out.output and "virtual" in out.output
+    assert out.exit_code == 0
+    header, row = out.output.splitlines()
+    assert header.split("\t") == ["name", "id", "address", "signal", "battery"]
+    assert row.split("\t")[1] == "VIRT-1" and row.endswith("\t100 %")  # the id the insole was provisioned with
