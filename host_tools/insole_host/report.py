@@ -196,7 +196,13 @@ class Report:
         return self._png
 
     def _draw(self) -> bytes:
-        """Wear against the limit in force per day, the steps, then the pronation trend."""
+        out = io.BytesIO()
+        self.figure().savefig(out, format="png", dpi=DPI)
+        return out.getvalue()
+
+    def figure(self):
+        """The plot's matplotlib Figure: wear against the limit in force per day, the steps,
+        then the pronation trend."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -224,9 +230,7 @@ class Report:
             tick.set_rotation(30)
             tick.set_ha("right")
         fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=DPI)
-        return out.getvalue()
+        return fig
 
     @staticmethod
     def _bars(ax, rows: list, xs: list, values: list, colours: list, width: float, bars: bool) -> None:

@@ -150,3 +150,21 @@ def test_a_pain_day_shows_the_limit_in_force_and_marks_the_rollback(tmp_path):
     assert "<td>4:10</td><td>3:00</td><td>139</td><td>pain</td>" in report.html_text()
     assert "pain: limit rolled back to 1:00" in report.html_text()
     assert not any(r["rolled_back"] for r in report.data["days"][:2])
+
+
+def test_the_plot_shows_the_rollback_pain_alerts_steps_and_advisory(tmp_path):
+    days = [fields(1, alerts=0), fields(2, alerts=3),
+            fields(3, wear_s=4 * 3600, limit_s=3600, planned_s=3 * 3600, flags=record.PAIN, pain=7, alerts=0),
+            fields(4, flags=record.ADVISORY, alerts=0)]
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded(days))
+        fig = Report(database).figure()
+    wear_ax, steps_ax, _ = fig.axes
+    legend = [t.get_text() for t in wear_ax.get_legend().get_texts()]
+    for label in ("limit", "rolled back to (pain)", "pain (severity)", "alerts", "podiatrist advisory"):
+        assert label in legend
+    limits, rolled = (c for c in wear_ax.collections if hasattr(c, "get_segments"))
+    assert sorted(seg[0][1] for seg in limits.get_segments()) == [2, 2, 2, 3]  # day 3 at its planned 3 h
+    assert [seg[0][1] for seg in rolled.get_segments()] == [1]  # ... rolled back to 1 h
+    assert "7" in [t.get_text() for t in wear_ax.texts]  # the pain's severity
+    assert steps_ax.get_ylabel() == "steps" and [p.get_height() for p in steps_ax.patches] == [3000] * 4
