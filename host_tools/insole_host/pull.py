@@ -46,22 +46,23 @@ class _Batch:
 
     def __init__(self, db: Database, device: Device, result: PullResult):
         self.db, self.device, self.result = db, device, result
-        self.raws: list[bytes] = []
+        self.records: list[tuple[bytes, dict]] = []
         self.since = 0.0
 
-    def add(self, raw: bytes) -> None:
-        if not self.raws:
+    def add(self, raw: bytes, fields: dict) -> None:
+        """A record as the transport decoded it (with the firmware's codec)."""
+        if not self.records:
             self.since = time.monotonic()
-        self.raws.append(raw)
-        if len(self.raws) >= BATCH_RECORDS or time.monotonic() - self.since >= BATCH_S:
+        self.records.append((raw, fields))
+        if len(self.records) >= BATCH_RECORDS or time.monotonic() - self.since >= BATCH_S:
             self.store()
 
     def store(self) -> None:
-        if self.raws:
-            added, errors = self.db.store_records(self.device, self.raws)
+        if self.records:
+            added, errors = self.db.store_decoded(self.device, self.records)
             self.result.added += added
             self.result.errors += errors
-            self.raws = []
+            self.records = []
 
 
 async def pull(transport: Transport, db: Database, device: Device, key: bytes,
@@ -87,7 +88,7 @@ async def pull(transport: Transport, db: Database, device: Device, key: bytes,
                 if seq > expected[0]:
                     result.gaps.append((expected[0], seq - 1))
                 expected[0] = seq + 1
-                batch.add(raw)
+                batch.add(raw, fields)
                 result.received += 1
                 if progress:
                     progress(result.received, seq)

@@ -148,8 +148,8 @@ def test_ctrl_c_in_a_pull_exits_130_with_the_stored_records_consistent(insole, m
     add = pull_mod._Batch.add
     seen = []
 
-    def interrupted(self, raw):
-        add(self, raw)
+    def interrupted(self, raw, fields):
+        add(self, raw, fields)
         seen.append(raw)
         if len(seen) == 30:
             signal.raise_signal(signal.SIGINT)  # as the terminal's Ctrl-C
