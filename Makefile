@@ -30,7 +30,8 @@ clean:
 # PORT is its serial port, or for deploy to a CircuitPython board its CIRCUITPY drive.
 BOARD ?= esp32s3
 PORT ?= /dev/ttyACM0
-MPREMOTE ?= mpremote
+# The mpremote that `make install` put in the venv.
+MPREMOTE ?= $(BIN)/mpremote
 
 .PHONY: deploy repl selftest logs
 
@@ -48,6 +49,6 @@ selftest: $(STAMP)
 	$(MPREMOTE) connect $(PORT) run firmware/selftest.py
 
 # Follows what the running firmware prints, without stopping it, and keeps a copy.
-logs:
+logs: $(STAMP)
 	mkdir -p build
 	$(MPREMOTE) connect $(PORT) repl --capture build/console.log

@@ -222,13 +222,14 @@ def boards() -> None:
 
 def main(parts: list[str]) -> None:
     """Every figure, or only the parts named (bench/run.py duty core ...)."""
-    from insole_host.benchmark import bench_host
+    from insole_host.benchmark import bench_host, bench_pull
     from insole_host.transport.bench import bench_ble
 
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
     steps = {"core": lambda: core(walk), "duty": lambda: duty(walk), "day": lambda: day_replay(walk),
              "replay": lambda: replay_cpu(walk),
-             "records": records, "boards": boards, "flash": flash_wear.main, "ble": bench_ble, "host": bench_host}
+             "records": records, "boards": boards, "flash": flash_wear.main, "ble": bench_ble, "pull": bench_pull,
+             "host": bench_host}
     unknown = set(parts) - set(steps)
     if unknown:
         sys.exit(f"bench: no part {', '.join(sorted(unknown))}; parts: {', '.join(steps)}")

@@ -213,7 +213,7 @@ class Device:
             flags |= record.ADVISORY
         if limit == 0:
             flags |= record.REST_DAY
-        return {"limit_s": limit or 0, "alerts": self.alerts.fired_today,
+        return {"limit_s": limit or 0, "planned_s": self.schedule.planned_s() or 0, "alerts": self.alerts.fired_today,
                 "cadence_x10": self.pipeline.gait.cadence_x10(), "pain": self.schedule.pain_today,
                 "flags": flags, "health": self.pipeline.health}
 

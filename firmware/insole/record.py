@@ -2,16 +2,21 @@
 
 One record per day, little-endian, SIZE (55) bytes; the last 4 bytes are the
 CRC-32 (the zip/binascii one) of all the bytes before them. The firmware
-writes it and the host decodes it with this same module.
+writes it and the host decodes it with this same module. `encode` writes
+version 2; `decode` reads versions 1 and 2 (records a version 1 firmware
+left on flash, or in a host's database).
 
     off size field             unit
-      0   1  version           (= 1)
+      0   1  version           (= 2)
       1   1  flags             CLOCK_UNSET | PAIN | ADVISORY | REST_DAY | PARTIAL
       2   4  seq               1, 2, ... with no gaps
       6   2  day               days since 2000-01-01; days since boot with CLOCK_UNSET
-      8   4  wear_s            s
-     12   4  limit_s           s (0 = no limit)
-     16   4  steps             steps
+      8   3  wear_s            s
+     11   3  limit_s           s, the limit at the day's close (0 = no limit); after a
+                               pain report, the rolled-back one
+     14   3  planned_s         s, the day's limit as planned at its start, before any
+                               rollback (0 = no limit)
+     17   3  steps             steps (saturating)
      20   2  cadence_x10       steps/min x10
      22   2  mli_median        per-mille (signed): medial-lateral index
      24   2  cpei_median       per-mille (signed)
@@ -24,6 +29,10 @@ writes it and the host decodes it with this same module.
      50   1  pain              pain severity (0 = none)
      51   4  crc               CRC-32 of bytes 0..50
 
+The 3-byte fields are unsigned, little-endian (up to 16777215). Version 1 had
+wear_s, limit_s and steps as 4 bytes at 8, 12 and 16 and no planned_s: it
+decodes with planned_s = limit_s, the only limit it kept.
+
 The +-150 per-mille MLI thresholds are our working thresholds for this sensor
 layout (see pronation.py for the index), not clinical cut-offs.
 
@@ -34,7 +43,8 @@ allocating per step.
 import struct
 from array import array
 
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)
 
 CLOCK_UNSET = 0x01
 PAIN = 0x02
@@ -46,19 +56,24 @@ KNOWN_FLAGS = CLOCK_UNSET | PAIN | ADVISORY | REST_DAY | PARTIAL
 SUPINATED_BELOW = -150
 PRONATED_ABOVE = 150
 CHANNELS = 8
+U24 = 0xFFFFFF
 
-_BODY = "<BBIHIIIHhhHHH8HBBB"
+# A 3-byte field packs as "HB": its low 16 bits, then its high 8.
+_BODY = "<BBIH" + "HB" * 4 + "HhhHHH8HBBB"
+_BODY_V1 = "<BBIHIIIHhhHHH8HBBB"
 _BODY_SIZE = struct.calcsize(_BODY)
 SIZE = _BODY_SIZE + 4
+_WIDE = ("wear_s", "limit_s", "planned_s", "steps")  # the 3-byte fields of version 2
 
 # (name, lowest, highest) in the order of the layout; peaks_dn is handled apart.
 _RANGES = (
     ("flags", 0, 0xFF),
     ("seq", 1, 0xFFFFFFFF),
     ("day", 0, 0xFFFF),
-    ("wear_s", 0, 0xFFFFFFFF),
-    ("limit_s", 0, 0xFFFFFFFF),
-    ("steps", 0, 0xFFFFFFFF),
+    ("wear_s", 0, U24),
+    ("limit_s", 0, U24),
+    ("planned_s", 0, U24),
+    ("steps", 0, U24),
     ("cadence_x10", 0, 0xFFFF),
     ("mli_median", -1000, 1000),
     ("cpei_median", -1000, 1000),
@@ -66,6 +81,8 @@ _RANGES = (
     ("neutral", 0, 0xFFFF),
     ("pronated", 0, 0xFFFF),
 )
+_HEAD_V1 = ("flags", "seq", "day", "wear_s", "limit_s", "steps", "cadence_x10", "mli_median", "cpei_median",
+            "supinated", "neutral", "pronated")
 _TAIL = (
     ("flagged_channels", 0, 0xFF),
     ("alerts", 0, 0xFF),
@@ -104,15 +121,24 @@ def _checked(fields, name, lo, hi):
 
 
 def encode(fields):
-    """The record bytes of a fields dict (keys FIELDS; `version` may be left out)."""
+    """The record bytes (version 2) of a fields dict (keys FIELDS; `version` may be left
+    out, and `planned_s` too on a day whose limit did not change: it is limit_s then)."""
     for name in fields:
         if name not in FIELDS:
             raise ValueError("unknown record field %s" % name)
     if fields.get("version", VERSION) != VERSION:
         raise ValueError("record field version must be %d" % VERSION)
+    if "planned_s" not in fields and "limit_s" in fields:
+        fields = dict(fields)
+        fields["planned_s"] = fields["limit_s"]
     values = [VERSION]
     for name, lo, hi in _RANGES:
-        values.append(_checked(fields, name, lo, hi))
+        v = _checked(fields, name, lo, hi)
+        if name in _WIDE:
+            values.append(v & 0xFFFF)
+            values.append(v >> 16)
+        else:
+            values.append(v)
     if values[1] & ~KNOWN_FLAGS:
         raise ValueError("record field flags has unknown bits 0x%02x" % (values[1] & ~KNOWN_FLAGS))
     peaks = fields.get("peaks_dn")
@@ -131,21 +157,28 @@ def encode(fields):
 
 
 def decode(data):
-    """The fields dict of record bytes; RecordError if they are not a valid record."""
-    if len(data) and data[0] != VERSION:
-        raise RecordError("unknown record version %d (this codec reads version %d)" % (data[0], VERSION))
+    """The fields dict of record bytes (version 1 or 2); RecordError if they are not a valid record."""
+    if len(data) and data[0] not in VERSIONS:
+        raise RecordError("unknown record version %d (this codec reads versions 1 and %d)" % (data[0], VERSION))
     if len(data) != SIZE:
         raise RecordError("a record is %d bytes, not %d" % (SIZE, len(data)))
     mv = memoryview(data)
     (stored,) = struct.unpack_from("<I", mv, _BODY_SIZE)
     if crc32(mv[:_BODY_SIZE]) & 0xFFFFFFFF != stored:
         raise RecordError("record CRC mismatch: corrupt or torn")
-    v = struct.unpack_from(_BODY, mv, 0)
-    out = {"version": v[0]}
+    version = data[0]
+    v = struct.unpack_from(_BODY if version == VERSION else _BODY_V1, mv, 0)
+    out = {"version": version}
     i = 1
     for name, _, _ in _RANGES:
-        out[name] = v[i]
-        i += 1
+        if version == VERSION and name in _WIDE:
+            out[name] = v[i] | v[i + 1] << 16
+            i += 2
+        elif version == VERSION or name in _HEAD_V1:
+            out[name] = v[i]
+            i += 1
+    if version != VERSION:
+        out["planned_s"] = out["limit_s"]
     out["peaks_dn"] = list(v[i:i + CHANNELS])
     i += CHANNELS
     for name, _, _ in _TAIL:
@@ -222,9 +255,11 @@ class DaySummary:
         """The day's median medial-lateral index so far, per-mille (0 before the first step)."""
         return _median(self.mli_hist, self.steps)
 
-    def close(self, seq, day, wear_s, limit_s=0, alerts=0, cadence_x10=0, pain=0, flags=0, health=None):
+    def close(self, seq, day, wear_s, limit_s=0, alerts=0, cadence_x10=0, pain=0, flags=0, health=None,
+              planned_s=None):
         """The day's record fields; `health` (a ChannelHealth) gives each channel's
-        stance-peak average (its EMA at this moment) and the flagged channels."""
+        stance-peak average (its EMA at this moment) and the flagged channels;
+        `planned_s` is the day's limit before any rollback (None: limit_s)."""
         peaks = [0] * CHANNELS
         flagged = 0
         if health is not None:
@@ -234,8 +269,9 @@ class DaySummary:
                     flagged |= 1 << ch
         return {
             "version": VERSION, "flags": flags, "seq": seq, "day": day,
-            "wear_s": wear_s, "limit_s": limit_s,
-            "steps": _saturate(self.steps, 0xFFFFFFFF), "cadence_x10": cadence_x10,
+            "wear_s": _saturate(wear_s, U24), "limit_s": limit_s,
+            "planned_s": limit_s if planned_s is None else planned_s,
+            "steps": _saturate(self.steps, U24), "cadence_x10": cadence_x10,
             "mli_median": self.mli_median(),
             "cpei_median": _median(self.cpei_hist, self.steps),
             "supinated": _saturate(self.supinated, 0xFFFF),

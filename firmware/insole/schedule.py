@@ -114,6 +114,7 @@ class Schedule:
         self.pain_hold_days = pain_hold_days
         self.advisory_days = advisory_days
         self.step = 0
+        self.day_step = 0  # the step the day started on
         self.hold_days = 0
         self.pain_streak = 0
         self.advisory = False
@@ -125,8 +126,19 @@ class Schedule:
             return self.steps[self.step]
         return None
 
+    def planned_s(self):
+        """Today's limit as planned at the day's start, before any pain rollback (0: rest
+        day), or None: no limit."""
+        if self.day_step < len(self.steps):
+            return self.steps[self.day_step]
+        return None
+
     def end_day(self, worn_s):
         """Day rollover: apply the rules to the day that just ended."""
+        self._apply_rules(worn_s)
+        self.day_step = self.step
+
+    def _apply_rules(self, worn_s):
         if worn_s < 0:
             raise ValueError("worn_s must be >= 0")
         limit = self.limit_s()
@@ -170,13 +182,14 @@ class Schedule:
 
     def describe(self, days=14):
         """[(day_index, limit_s)] for today (0) and the next days, if each is kept."""
-        saved = self.to_ints()
+        saved, day_step = self.to_ints(), self.day_step
         out = []
         for day in range(days):
             limit = self.limit_s()
             out.append((day, limit))
             self.end_day(1 if limit is None else limit)
         self._load(saved)
+        self.day_step = day_step
         return out
 
     def to_ints(self):
@@ -207,6 +220,7 @@ class Schedule:
         if not 0 <= pain <= MAX_PAIN:
             raise ValueError("schedule state: pain_today %d outside 0..%d" % (pain, MAX_PAIN))
         self.step = step
+        self.day_step = step
         self.hold_days = hold
         self.pain_streak = streak
         self.advisory = advisory == 1

@@ -1,14 +1,29 @@
-"""Host-side figures for `make bench`: storing ten years of records, and reporting on them."""
+"""Host-side figures for `make bench`: a pull into SQLite over the Bumble LocalLink and over
+the virtual link, storing ten years of records, and reporting on them."""
 from __future__ import annotations
 
+import asyncio
+import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from insole_host.db import Database, Device
 from insole_host.firmware import record
+from insole_host.pull import pull
 from insole_host.report import Report
+from insole_host.transport.bumble_central import BumbleCentral
+from insole_host.transport.gatt_server_bumble import insole_on_local_link
+from insole_host.transport.virtual import VirtualInsole
+from insole_host.virtual import firmware_dir
+
+from sim.insole import stored_days  # noqa: E402  (the firmware tree is on the path through firmware)
+
+PULL_RECORDS = 1000
+ROUNDS = 5
 
 YEARS_DAYS = 3650
 FIRST_DAY = 9497  # 2026-01-01
@@ -34,6 +49,104 @@ def ten_years(seed: int) -> bytes:
             "peaks_dn": [max(0, p - i // 10 + rng.randint(-50, 50)) for p in PEAKS_DN],
             "flagged_channels": 0, "alerts": rng.randint(0, 3), "pain": 0})
     return bytes(out)
+
+
+async def _session(host, address, key: bytes, device_id: bytes) -> int:
+    """One pull session as `pull` runs it, with no database: connect, authenticate, every
+    record, leave."""
+    await host.connect(address)
+    try:
+        await host.authenticate(key, device_id)
+        return await host.pull_records(0, lambda fields, raw: None)
+    finally:
+        await host.disconnect()
+
+
+def _clocks() -> tuple[float, float]:
+    """(wall, this process's CPU) seconds: the CPU time is what other processes on a busy
+    machine cannot stretch (the LocalLink, both BLE stacks and the database all run here)."""
+    return time.perf_counter(), time.process_time()
+
+
+async def _timed(coro) -> tuple[float, float]:
+    """(wall, CPU) seconds that `coro` took."""
+    start = _clocks()
+    await coro
+    return tuple(b - a for a, b in zip(start, _clocks()))
+
+
+async def _local_link_rates(tmp: Path) -> dict:
+    """Records/s of whole pull sessions of PULL_RECORDS records over one Bumble LocalLink,
+    net of connecting (which waits for the insole's next advertisement, up to its 250 ms
+    interval): {"bare" / "stored": (wall, CPU)}, best of ROUNDS each, taken in turns (each
+    first in every other round)."""
+    async with insole_on_local_link(tmp / "insole", stored=PULL_RECORDS) as (insole, pair):
+        host = BumbleCentral(device=pair.central)
+        device = Device(insole.device_id.decode(), "L")
+        connecting, times = [], {"bare": [], "stored": []}
+        connect = host.connect
+
+        async def timed_connect(address=None):
+            connecting.append(await _timed(connect(address)))
+
+        host.connect = timed_connect
+
+        async def net(kind, coro) -> None:
+            connecting.clear()
+            total = await _timed(coro)
+            times[kind].append(tuple(t - sum(c[i] for c in connecting) for i, t in enumerate(total)))
+
+        async def without_db(_):
+            await net("bare", _session(host, pair.insole_address, insole.key, insole.device_id))
+
+        async def into_db(i):
+            with Database(tmp / f"link{i}.db") as db:
+                await net("stored", pull(host, db, device, insole.key, pair.insole_address))
+                assert db.last_seq(device.id) == PULL_RECORDS
+
+        await without_db(-1)  # pairs once: every timed session re-encrypts
+        times["bare"].clear()
+        for i in range(ROUNDS):
+            for run in (without_db, into_db) if i % 2 else (into_db, without_db):
+                await run(i)
+    return {kind: tuple(PULL_RECORDS / min(t[i] for t in ts) for i in (0, 1)) for kind, ts in times.items()}
+
+
+async def _virtual_rate(tmp: Path) -> tuple[float, float]:
+    """(power-up s, records/s into SQLite) of a pull of PULL_RECORDS records from a deployed
+    virtual insole whose flash holds them."""
+    folder = tmp / "virtual"
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp / "home"))
+    subprocess.run([sys.executable, str(firmware_dir().parent / "tools" / "deploy.py"), "sim", str(folder)],
+                   env=env, check=True, capture_output=True)
+    stored_days(str(folder / "data"), PULL_RECORDS)
+    insole = VirtualInsole(folder)
+    key = bytes.fromhex(insole.config["auth_key"])
+    try:
+        power_up = (await _timed(insole.start()))[0]
+        with Database(tmp / "virtual.db") as db:
+            wall = (await _timed(pull(insole, db, Device(insole.device_id, "R"), key)))[0]
+            assert db.last_seq(insole.device_id) == PULL_RECORDS
+    finally:
+        await insole.stop()
+    return power_up, PULL_RECORDS / wall
+
+
+def bench_pull() -> dict:
+    """Print and return the pull's rates: over the Bumble LocalLink with and without the
+    database (the same pull sessions), and over the virtual link net of its power-up."""
+    with tempfile.TemporaryDirectory(prefix="insole-bench-") as tmp:
+        link = asyncio.run(_local_link_rates(Path(tmp)))
+        power_up, virtual = asyncio.run(_virtual_rate(Path(tmp)))
+    (bare, bare_cpu), (stored, stored_cpu) = link["bare"], link["stored"]
+    print(f"pull, Bumble LocalLink: {PULL_RECORDS} records (authenticate, stream, leave, net of connecting; "
+          f"best of {ROUNDS}): {stored:.0f} records/s into SQLite, {bare:.0f} records/s with no database = "
+          f"{100 * stored / bare:.0f} % (goal >= 90 %); by this process's CPU time, which a busy machine "
+          f"does not stretch: {stored_cpu:.0f} against {bare_cpu:.0f} = {100 * stored_cpu / bare_cpu:.0f} %")
+    print(f"pull, virtual link:     {PULL_RECORDS} records into SQLite at {virtual:.0f} records/s "
+          f"(goal >= 500), after a power-up of {power_up:.1f} s (main.py restoring from its flash)")
+    return {"bare_per_s": bare, "stored_per_s": stored, "bare_per_cpu_s": bare_cpu, "stored_per_cpu_s": stored_cpu,
+            "virtual_per_s": virtual, "power_up_s": power_up}
 
 
 def bench_host() -> None:
@@ -62,4 +175,5 @@ def bench_host() -> None:
 
 
 if __name__ == "__main__":
+    bench_pull()
     bench_host()

@@ -49,7 +49,19 @@ def _summary(result: dict) -> str:
     return "\n".join(lines)
 
 
-@click.group()
+class InsoleGroup(click.Group):
+    """The command group; Ctrl-C anywhere exits 130 with one line (each pull's transactions
+    leave the database consistent), not click's 'Aborted!' and 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted: what was stored is kept", err=True)
+            raise click.exceptions.Exit(130) from None
+
+
+@click.group(cls=InsoleGroup)
 @click.version_option(package_name="insole-host")
 def main() -> None:
     """Companion for the open smart insole: replay recordings, pull and report."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
@@ -19,19 +20,23 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 @contextmanager
-def _handled():
-    """Known failures as clear messages: an unknown device is a usage error (exit 2), the rest exit 1."""
+def handled():
+    """Known failures as clear messages: an unknown device or a foot it does not have is a
+    usage error (exit 2), the rest exit 1."""
     from insole_host.virtual import VirtualInsoleError
     try:
-        from insole_host.db import DatabaseError, UnknownDevice  # locates the firmware's codec
+        from insole_host.db import DatabaseError, FootConflict, UnknownDevice  # locates the firmware's codec
         from insole_host.export import ExportError
+        from insole_host.pull import PullStopped
     except VirtualInsoleError as exc:
         raise click.ClickException(str(exc)) from None
     try:
         yield
     except UnknownDevice as exc:
         raise click.BadParameter(str(exc), param_hint="'--device'") from None
-    except (DatabaseError, ExportError) as exc:
+    except FootConflict as exc:
+        raise click.BadParameter(str(exc), param_hint="'--foot'") from None
+    except (DatabaseError, ExportError, PullStopped) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)) from None
@@ -49,7 +54,7 @@ def _handled():
 def report(days: int, device_ids: tuple[str, ...], png: Optional[Path], html: Optional[Path], as_json: bool,
            db_path: Optional[Path]) -> None:
     """Days of wear, pronation and alerts, with what the insole cannot see itself."""
-    with _handled():
+    with handled():
         from insole_host.db import Database
         from insole_host.report import Report
         with Database(db_path, create=False) as database:
@@ -73,17 +78,18 @@ def report(days: int, device_ids: tuple[str, ...], png: Optional[Path], html: Op
 @click.option("--db", "db_path", type=_FILE, help=_DB_HELP)
 def export(as_csv: bool, as_json: bool, as_parquet: bool, file: Path, device_ids: tuple[str, ...],
            db_path: Optional[Path]) -> None:
-    """Export the records, one row per insole and day, to FILE."""
+    """Export the records, one row per insole and day, to FILE (`-`: standard output)."""
     chosen = [fmt for fmt, on in (("csv", as_csv), ("json", as_json), ("parquet", as_parquet)) if on]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --csv, --json or --parquet")
-    with _handled():
+    with handled():
         from insole_host import export as exporter
         from insole_host.db import Database
         with Database(db_path, create=False) as database:
             table = exporter.rows(database, device_ids)
         exporter.write(table, chosen[0], file)
-    click.echo(f"exported {len(table)} rows to {file}")
+    click.echo(f"exported {len(table)} rows to {'standard output' if str(file) == '-' else file}",
+               err=str(file) == "-")
 
 
 @click.group("schedule")
@@ -97,6 +103,16 @@ def _seconds(hours: Optional[float], option: str) -> Optional[int]:
     if not math.isfinite(hours) or hours <= 0:
         raise click.BadParameter(f"{hours} is not a positive number of hours", param_hint=option)
     return round(hours * 3600)
+
+
+_OPTION_OF = {"start_s": "--start", "step_s": "--step", "cap_s": "--cap", "rest_every": "--rest-every",
+              "rest or": "--rest or"}
+
+
+def _in_hours(message: str) -> str:
+    """The firmware's plan message in the options' words: parameters as options, seconds as hours."""
+    message = re.sub(r"\b(%s)\b" % "|".join(_OPTION_OF), lambda m: _OPTION_OF[m.group(1)], message)
+    return re.sub(r"(\d+) s\b", lambda m: f"{int(m.group(1)) / 3600:g} h", message)
 
 
 def plan_options(f):
@@ -122,12 +138,12 @@ def plan_from(preset: str, start: Optional[float], step: Optional[float], cap: O
     custom = {k: v for k, v in custom.items() if v is not None}
     if custom and preset != "custom":
         raise click.UsageError("--start, --step, --cap, --rest and --rest-every go with --preset custom")
-    with _handled():
+    with handled():
         from insole_host.firmware import schedule
         try:
             return preset, custom, schedule.Schedule(preset, **custom)
         except ValueError as exc:
-            raise click.UsageError(f"invalid plan (limits in seconds here): {exc}") from None
+            raise click.UsageError(f"invalid plan: {_in_hours(str(exc))}") from None
 
 
 @schedule_group.command("show")
@@ -137,12 +153,13 @@ def schedule_show(preset: str, start: Optional[float], step: Optional[float], ca
                   rest: tuple[int, ...], rest_every: Optional[int], days: int) -> None:
     """The plan's daily limits from today, if each day's limit is kept."""
     preset, _, plan = plan_from(preset, start, step, cap, rest, rest_every)
+    from insole_host.report import hm  # the firmware is there: plan_from found it
     today = _dt.date.today()
     click.echo(f"{preset} plan, the next {days} days if each day's limit is kept:")
     for day, limit in plan.describe(days):
         date = today + _dt.timedelta(days=day)
         what = ("no limit" if limit is None else click.style("rest day: do not wear", fg="cyan") if limit == 0
-                else f"{limit // 3600}:{limit % 3600 // 60:02d} h")
+                else f"{hm(limit)} h")
         click.echo(f"  {date:%a %Y-%m-%d}{' (today)' if day == 0 else '        '}  {what}")
 
 

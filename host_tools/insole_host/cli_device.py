@@ -10,7 +10,9 @@ keeps its copy in the user's data directory (`--key-file` overrides).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,25 +37,45 @@ def _key(device_id: str, key_file: Optional[Path]) -> bytes:
 
 @contextmanager
 def _link(via: str):
-    """The transport of a spec, its failures as clear messages."""
-    from insole_host.transport import TransportError, open_transport
+    """The transport of a spec, its failures (and its backend's) as one clear line."""
+    from insole_host.link_errors import explain
+    from insole_host.transport import open_transport
     try:
         transport = open_transport(via)
         yield transport
-    except TransportError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        line = explain(exc, via)
+        if line is None:
+            raise
+        raise click.ClickException(line) from None
 
 
 def _run(transport, coro):
-    """Run a command's coroutine; then power a virtual insole down, in the same event loop."""
+    """Run a command's coroutine; then power a virtual insole down, in the same event loop.
+    Ctrl-C cancels the coroutine (its cleanup runs: what a pull received is stored) and is
+    raised again as KeyboardInterrupt, even when the coroutine finished before it noticed."""
+    interrupted = []
+
     async def go():
+        task = asyncio.current_task()
+        with contextlib.suppress(NotImplementedError):  # Windows: Python's own KeyboardInterrupt
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, lambda: interrupted.append(task.cancel()))
         try:
             return await coro
         finally:
             stop = getattr(transport, "stop", None)
             if stop:
                 await stop()
-    return asyncio.run(go())
+
+    try:
+        result = asyncio.run(go())
+    except asyncio.CancelledError:
+        if not interrupted:
+            raise
+        result = None
+    if interrupted:
+        raise KeyboardInterrupt
+    return result
 
 
 async def _session(transport, device_id: str, key: bytes):
@@ -77,20 +99,35 @@ def _device_options(f):
 @click.option("--db", "db_path", type=_FILE, help="The database file (default: in the user's data directory).")
 def pull(device_id: str, via: str, key_file: Optional[Path], foot: Optional[str], db_path: Optional[Path]) -> None:
     """Pull every record after the newest stored one; resumes after a dropped link."""
-    from insole_host.db import Database, Device, UnknownDevice
+    from insole_host.cli_data import handled
+    from insole_host.db import Database, Device, UnknownDevice, check_foot, default_path, gap_text
     from insole_host.pull import pull as pull_records
     key = _key(device_id, key_file)
-    with Database(db_path) as db:
-        try:
-            device = db.device(device_id)
-        except UnknownDevice as exc:
-            if not foot:
-                raise click.BadParameter(f"{exc}; give --foot L or R to add it", param_hint="'--device'") from None
-            device = Device(device_id, foot, address=via)
-        with _link(via) as transport, click.progressbar(length=0, label=f"pulling {device_id}") as bar:
-            result = _run(transport, pull_records(transport, db, device, key, progress=lambda n, seq: bar.update(1)))
-    click.echo(f"{result.received} records received, {result.added} new, {result.resumed} resumed after a "
-               f"dropped link, {len(result.errors)} rejected")
+    path = db_path or default_path()
+    created = not path.exists()
+    try:
+        with handled(), Database(path) as db, db.pull_lock():
+            try:
+                device = db.device(device_id)
+            except UnknownDevice as exc:
+                if not foot:
+                    raise click.BadParameter(f"{exc}; give --foot L or R to add it", param_hint="'--device'") from None
+                device = Device(device_id, foot, address=via)
+            check_foot(device, foot or device.foot)
+            with _link(via) as transport, \
+                    click.progressbar(length=0, label=f"pulling {device_id}") as bar:
+                result = _run(transport, pull_records(
+                    transport, db, device, key, progress=lambda n, seq: bar.update(1),
+                    on_expected=lambda n: setattr(bar, "length", n)))
+    except BaseException:
+        if created:
+            Database.remove_if_empty(path)
+        raise
+    click.echo(f"{device.label}: {result.received} records received, {result.added} new, {result.resumed} resumed "
+               f"after a dropped link, {len(result.errors)} rejected")
+    for first, last in result.gaps:
+        click.secho(f"  {gap_text(first, last)} never came: the insole skipped them or no longer holds them",
+                    fg="yellow", err=True)
     for err in result.errors:
         click.secho(f"  {err}", fg="yellow", err=True)
 
@@ -98,9 +135,10 @@ def pull(device_id: str, via: str, key_file: Optional[Path], foot: Optional[str]
 def _status_line(s: dict) -> str:
     from insole_host import firmware  # noqa: F401
     from insole import protocol
-    limit = "no limit" if s["limit_s"] is None else f"{s['limit_s'] // 60} min"
-    line = (f"worn {s['wear_s'] // 60} min of {limit}, {s['steps']} steps, pronation "
-            f"{s['pronation_permille']:+d} per mille, battery {s['battery_pct']} %")
+    from insole_host.report import hm
+    limit = "no limit" if s["limit_s"] is None else "a rest day" if s["limit_s"] == 0 else f"{hm(s['limit_s'])} h"
+    pronation = f"pronation {s['pronation_permille']:+d} per mille" if s["steps"] else "no pronation yet"
+    line = f"worn {hm(s['wear_s'])} h of {limit}, {s['steps']} steps, {pronation}, battery {s['battery_pct']} %"
     if s["flags"] & protocol.ADVISORY:
         line = click.style("STOP and see a podiatrist (pain persisted at the start level). ", fg="red", bold=True) + line
     return line
@@ -145,14 +183,18 @@ def live(device_id: str, via: str, key_file: Optional[Path], seconds: int) -> No
             await transport.disconnect()
 
     with _link(via) as transport:
-        _run(transport, go(transport))
+        try:
+            _run(transport, go(transport))
+        except KeyboardInterrupt:  # Ctrl-C is how one stops following
+            click.echo("stopped following", err=True)
 
 
 @click.command()
 @click.option("--via", default="bleak", show_default=True, metavar="SPEC", help=_VIA)
 @click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to listen.")
 def scan(via: str, timeout: float) -> None:
-    """List nearby insoles: name, address, signal strength and battery (read from the open Battery service)."""
+    """List nearby insoles: name, id (serial number), address, signal strength and battery
+    (the id and the battery are read from the open Device Information and Battery services)."""
     from insole_host import firmware  # noqa: F401
     from insole_host.transport import TransportError
     from insole import gatt
@@ -160,21 +202,25 @@ def scan(via: str, timeout: float) -> None:
     async def go(transport):
         rows = []
         for found in await transport.scan(timeout):
+            device_id = "?"
             try:
                 await transport.connect(found.address)
+                device_id = (await transport.read(gatt.SERIAL)).decode("utf-8", "replace")
                 battery = f"{(await transport.read(gatt.BATTERY_LEVEL))[0]} %"
                 await transport.disconnect()
             except (TransportError, OSError) as exc:  # one unreachable insole must not hide the others
                 battery = f"battery unknown ({exc})"
-            rows.append((found, battery))
+            rows.append((found, device_id, battery))
         return rows
 
     with _link(via) as transport:
         rows = _run(transport, go(transport))
-    for f, battery in rows:
-        click.echo(f"{f.name}\t{f.address}\t{'' if f.rssi is None else f'{f.rssi} dBm'}\t{battery}")
     if not rows:
         click.echo("no insole found")
+        return
+    click.echo("name\tid\taddress\tsignal\tbattery")
+    for f, device_id, battery in rows:
+        click.echo(f"{f.name}\t{device_id}\t{f.address}\t{'' if f.rssi is None else f'{f.rssi} dBm'}\t{battery}")
 
 
 @click.command()

@@ -5,7 +5,7 @@ given (`--db`). Its schema version is `PRAGMA user_version`; `MIGRATIONS[v]` tak
 database from version v to v + 1 in one transaction, and opening an older database
 runs the missing ones in order.
 
-Schema, version 2:
+Schema, version 3:
 
     devices  id TEXT PRIMARY KEY (the insole's serial number), name, address,
              foot 'L' | 'R', first_seen (ISO 8601 UTC),
@@ -14,7 +14,9 @@ Schema, version 2:
     records  device_id, seq (PRIMARY KEY together), day, flags, version, wear_s,
              limit_s, steps, cadence_x10, mli_median, cpei_median, supinated,
              neutral, pronated, peak0_dn .. peak7_dn, flagged_channels, alerts,
-             pain, raw (the record's bytes as received)
+             pain, raw (the record's bytes as received), planned_s (v3: the day's
+             limit before a pain rollback; a version 1 record, which has none,
+             has its limit_s)
     imports  (v2) one row per `store_records` call: device_id, at, added, rejected
 
 Records are decoded with the firmware's own codec. Storing a record twice is a
@@ -22,11 +24,21 @@ no-op; a stored PARTIAL record (a checkpoint of an unfinished day) is replaced b
 a newer one of the same seq; any other record whose seq is already stored with
 different bytes, and any record the codec rejects, is skipped and reported.
 The pull state is `last_seq(device)`: the newest closed record's seq.
+
+Durability: the journal is a write-ahead log (WAL) with `synchronous = NORMAL`.
+A committed transaction survives the process at once (a crash, Ctrl-C, a kill);
+the operating system writes it to the disk at the next checkpoint. A power cut
+before then takes the database back to an earlier commit, consistent, and the
+pull state with it: a pull never asks for the records after a seq that is not
+stored, so the next pull asks again for whatever the cut took (the insole keeps
+its records until its flash is full).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
+import operator
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -41,6 +53,9 @@ DEFAULT_TIMEOUT_S = 1.0
 PEAK_COLUMNS = tuple("peak%d_dn" % i for i in range(record.CHANNELS))
 # Record columns in the codec's field order, peaks_dn spread over PEAK_COLUMNS.
 RECORD_COLUMNS = tuple(c for f in record.FIELDS for c in (PEAK_COLUMNS if f == "peaks_dn" else (f,)))
+_PEAKS_AT = record.FIELDS.index("peaks_dn")
+_BEFORE_PEAKS = operator.itemgetter(*record.FIELDS[:_PEAKS_AT])
+_AFTER_PEAKS = operator.itemgetter(*record.FIELDS[_PEAKS_AT + 1:])
 
 
 class DatabaseError(Exception):
@@ -59,8 +74,16 @@ class DatabaseMissing(DatabaseError):
     """No database at the path (and none was to be created)."""
 
 
+class PullRunning(DatabaseError):
+    """Another pull holds the database."""
+
+
 class UnknownDevice(DatabaseError):
     """A device id that is not in the database."""
+
+
+class FootConflict(DatabaseError):
+    """A device registered for one foot, given as the other."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +103,14 @@ class Device:
             raise ValueError(f"device {self.id}: foot must be L or R, not {self.foot!r}")
 
     @property
+    def side(self) -> str:
+        """'left' or 'right'."""
+        return "left" if self.foot == "L" else "right"
+
+    @property
     def label(self) -> str:
         """'left insole NAME (ID)' for messages."""
-        side = "left" if self.foot == "L" else "right"
-        return f"{side} insole {self.name} ({self.id})" if self.name else f"{side} insole {self.id}"
+        return f"{self.side} insole {self.name} ({self.id})" if self.name else f"{self.side} insole {self.id}"
 
 
 class Rejected(NamedTuple):
@@ -93,6 +120,18 @@ class Rejected(NamedTuple):
 
     def __str__(self) -> str:
         return f"record #{self.index}: {self.reason}"
+
+
+def check_foot(known: Device, foot: str) -> None:
+    """FootConflict unless `foot` is the known device's."""
+    if foot != known.foot:
+        raise FootConflict(f"{known.id} is registered as the {known.side} insole, not the "
+                           f"{Device(known.id, foot).side}: a device keeps its foot")
+
+
+def gap_text(first: int, last: int) -> str:
+    """'seq 5' or 'seqs 5-9': a run of missing records."""
+    return f"seq {first}" if first == last else f"seqs {first}-{last}"
 
 
 def default_path() -> Path:
@@ -125,7 +164,12 @@ def _v2(conn: sqlite3.Connection) -> None:
         added INTEGER NOT NULL, rejected INTEGER NOT NULL)""")
 
 
-MIGRATIONS = (_v1, _v2)
+def _v3(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE records ADD COLUMN planned_s INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE records SET planned_s = limit_s")
+
+
+MIGRATIONS = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -188,9 +232,42 @@ class Database:
     def close(self) -> None:
         self.conn.close()
 
+    @contextlib.contextmanager
+    def pull_lock(self):
+        """Held for a whole pull: a second pull into the same database is refused (PullRunning).
+        An advisory lock on the database file (flock; SQLite's own locks are fcntl's, apart);
+        where there is no flock (Windows) SQLite's transactions alone keep the database consistent."""
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        with open(self.path, "rb") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise PullRunning(f"another pull is writing to {self.path}: wait for it to finish, "
+                                  f"then pull again") from None
+            yield
+
+    @staticmethod
+    def remove_if_empty(path: Path) -> None:
+        """Remove a database file that holds no device (one a failed first pull created)."""
+        try:
+            with Database(path, create=False) as db:
+                empty = not db.devices()
+        except DatabaseError:
+            return
+        if empty:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+
     @_sql
     def _migrate(self, read_only: bool) -> None:
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if not read_only:  # readers go on while a pull writes
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")  # see the module docstring: durability
         (version,) = self.conn.execute("PRAGMA user_version").fetchone()
         if version > SCHEMA_VERSION:
             raise DatabaseError(f"{self.path} has schema v{version}, newer than this insole-host reads "
@@ -199,15 +276,21 @@ class Database:
             raise DatabaseReadOnly(f"database is read-only: {self.path} "
                                    f"(its schema v{version} needs upgrading to v{SCHEMA_VERSION})")
         for v in range(version, SCHEMA_VERSION):
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 MIGRATIONS[v](self.conn)
                 self.conn.execute(f"PRAGMA user_version = {v + 1}")
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One write transaction: committed at the end, rolled back on any exception (Ctrl-C too)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     @_sql
     def schema_version(self) -> int:
@@ -241,6 +324,32 @@ class Database:
         """When records of this device were last stored (ISO UTC), or None."""
         return self.conn.execute("SELECT MAX(at) FROM imports WHERE device_id = ?", (device_id,)).fetchone()[0]
 
+    def _register(self, device: Device) -> None:
+        """Add the device, or update its name, address and dataset where given; its foot stays."""
+        row = self.conn.execute("SELECT foot FROM devices WHERE id = ?", (device.id,)).fetchone()
+        if row:
+            check_foot(Device(device.id, row[0]), device.foot)
+        self.conn.execute(
+            "INSERT INTO devices (id, foot, name, address, virtual_dataset, first_seen) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET "
+            "name = COALESCE(NULLIF(excluded.name, ''), name), "
+            "address = COALESCE(NULLIF(excluded.address, ''), address), "
+            "virtual_dataset = excluded.virtual_dataset",
+            (device.id, device.foot, device.name, device.address, device.virtual_dataset, _now()))
+
+    @_sql
+    def register(self, device: Device) -> None:
+        """Register the device at its first contact (FootConflict if it is known for the other foot)."""
+        with self._transaction():
+            self._register(device)
+
+    @_sql
+    def gaps(self, device_id: str) -> list[tuple[int, int]]:
+        """(first, last) of each run of seqs missing below the newest stored one."""
+        seqs = [r[0] for r in self.conn.execute("SELECT seq FROM records WHERE device_id = ? ORDER BY seq",
+                                                (device_id,))]
+        return [(a + 1, b - 1) for a, b in zip([0] + seqs, seqs) if b > a + 1]
+
     @_sql
     def store_records(self, device: Device, records: Union[bytes, bytearray, memoryview, Iterable[bytes]]
                       ) -> tuple[int, list[Rejected]]:
@@ -259,15 +368,16 @@ class Database:
                 decoded.append((i, raw, record.decode(raw)))
             except record.RecordError as exc:
                 errors.append(Rejected(i, str(exc)))
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            self.conn.execute(
-                "INSERT INTO devices (id, foot, name, address, virtual_dataset, first_seen) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET foot = excluded.foot, "
-                "name = COALESCE(NULLIF(excluded.name, ''), name), "
-                "address = COALESCE(NULLIF(excluded.address, ''), address), "
-                "virtual_dataset = excluded.virtual_dataset",
-                (device.id, device.foot, device.name, device.address, device.virtual_dataset, _now()))
+        return self._store(device, decoded, errors)
+
+    @_sql
+    def store_decoded(self, device: Device, records: Iterable[tuple[bytes, dict]]) -> tuple[int, list[Rejected]]:
+        """`store_records` of records the codec has decoded already: (bytes, record.decode(bytes)) pairs."""
+        return self._store(device, [(i, bytes(raw), fields) for i, (raw, fields) in enumerate(records)], [])
+
+    def _store(self, device: Device, decoded: list, errors: list) -> tuple[int, list[Rejected]]:
+        with self._transaction():
+            self._register(device)
             stored = {}
             if decoded:
                 seqs = [f["seq"] for _, _, f in decoded]
@@ -284,18 +394,12 @@ class Database:
                     continue
                 if old is None or old[0] != raw:
                     stored[seq] = (raw, fields["flags"])
-                    flat = dict(fields, **dict(zip(PEAK_COLUMNS, fields["peaks_dn"])))
-                    rows[seq] = (device.id, *(flat[c] for c in RECORD_COLUMNS), raw)
+                    rows[seq] = (device.id, *_BEFORE_PEAKS(fields), *fields["peaks_dn"], *_AFTER_PEAKS(fields), raw)
             columns = ("device_id",) + RECORD_COLUMNS + ("raw",)
             self.conn.executemany(f"INSERT OR REPLACE INTO records ({', '.join(columns)}) "
                                   f"VALUES ({', '.join('?' * len(columns))})", rows.values())
             self.conn.execute("INSERT INTO imports (device_id, at, added, rejected) VALUES (?, ?, ?, ?)",
                               (device.id, _now(), len(rows), len(errors)))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
         errors.sort()
         return len(rows), errors
 

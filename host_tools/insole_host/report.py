@@ -3,8 +3,12 @@
 `Report(database)` reads the insoles' records once. The table holds one row per
 insole and day (the last `days` dates, all when None); the analysis always reads
 each insole's whole history (its baseline is the first worn days). The plot is a
-fixed FIG_SIZE_PX image: wear against the limit per day, and the pronation trend;
-matplotlib (Agg, no pyplot) is imported only when a plot is drawn.
+fixed FIG_SIZE_PX image: wear against the limit in force per day (a pain rollback
+marked, with the pain's severity, the alerts and the advisory), the steps, and the
+pronation trend; matplotlib (Agg, no pyplot) is imported only when a plot is drawn.
+
+The limit in force is the day's planned limit (record field planned_s): on a pain
+day the record's limit_s is the one after the rollback, shown beside it.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from typing import Iterable, Optional
 import click
 
 from insole_host import analysis, recordings
-from insole_host.db import Database
+from insole_host.db import Database, gap_text
 from insole_host.firmware import record, schedule
 
 FIG_SIZE_PX = (1200, 800)
@@ -36,8 +40,8 @@ def wear_status(fields: dict) -> str:
     """The day's wear against its limit, in the break-in rules' words.
 
     within: worn at most 125 % of the limit (the next day steps up); well over:
-    more; worn on a rest day counts as well over. A pain day is not judged: its
-    record holds the limit after the rollback.
+    more; worn on a rest day counts as well over. A pain day is not judged (the
+    schedule rolls back whatever was worn).
     """
     if fields["flags"] & record.PAIN:
         return "pain"
@@ -61,7 +65,8 @@ def day_row(fields: dict, foot: str) -> dict:
     row = {"device_id": fields["device_id"], "foot": foot, "date": analysis.day_label(fields),
            "clock_set": not flags & record.CLOCK_UNSET, "partial": bool(flags & record.PARTIAL),
            "rest_day": bool(flags & record.REST_DAY), "advisory": bool(flags & record.ADVISORY),
-           "wear_pct": _pct(fields["wear_s"], fields["limit_s"]), "wear_status": wear_status(fields),
+           "rolled_back": fields["planned_s"] != fields["limit_s"],
+           "wear_pct": _pct(fields["wear_s"], fields["planned_s"]), "wear_status": wear_status(fields),
            "cadence_spm": fields["cadence_x10"] / 10,
            "supinated_pct": _pct(fields["supinated"], counted), "neutral_pct": _pct(fields["neutral"], counted),
            "pronated_pct": _pct(fields["pronated"], counted)}
@@ -74,8 +79,20 @@ def _row_key(row: dict) -> tuple:
     return (row["clock_set"], row["day"], row["foot"], row["device_id"], row["seq"])
 
 
-def _hm(seconds: int) -> str:
+def hm(seconds: int) -> str:
+    """'H:MM' of a number of seconds."""
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+
+def _limit_text(r: dict) -> str:
+    """The limit in force that day: the planned one, before any pain rollback."""
+    if r["planned_s"]:
+        return hm(r["planned_s"])
+    return "rest" if r["rest_day"] else "none"
+
+
+def _rollback_text(r: dict) -> str:
+    return f"pain: limit rolled back to {hm(r['limit_s']) if r['limit_s'] else 'rest'}"
 
 
 def _dash(v) -> str:
@@ -108,7 +125,8 @@ class Report:
             "devices": [{"id": d.id, "name": d.name, "address": d.address, "foot": d.foot,
                          "first_seen": d.first_seen, "virtual_dataset": d.virtual_dataset,
                          "records": sum(r["device_id"] == d.id for r in records),
-                         "last_seq": database.last_seq(d.id), "last_import": database.last_import(d.id)}
+                         "last_seq": database.last_seq(d.id), "last_import": database.last_import(d.id),
+                         "missing_seqs": database.gaps(d.id)}
                         for d in devices],
             "days": rows,
             "analysis": analysis.analyse(devices, records),
@@ -117,6 +135,12 @@ class Report:
         self._labels = {d.id: d.label for d in devices}
         self._feet = foot
         self._png: Optional[bytes] = None
+
+    def missing(self) -> list[str]:
+        """One line per run of records an insole never sent (seqs below its newest stored one)."""
+        return [f"{d['id']}: {gap_text(first, last)} missing: never received (skipped by the insole, or "
+                f"dropped from its flash before a pull)"
+                for d in self.data["devices"] for first, last in d["missing_seqs"]]
 
     def advisories(self) -> list[str]:
         """The stop-and-see-a-podiatrist lines, one per insole where it stands."""
@@ -131,11 +155,13 @@ class Report:
         for d in self.data["devices"]:
             lines.append(f"{self._labels[d['id']]}: {d['records']} records, newest seq {d['last_seq']}, "
                          f"last import {d['last_import'] or 'never'}")
-        head = (f"{'date':<11} {'foot':<4} {'worn / limit':>13} {'%':>5} {'steps':>6} {'cad.':>6} "
+        lines += [click.style(f"  {m}", fg="yellow") for m in self.missing()]
+        width = max([len("insole")] + [len(r["device_id"]) for r in self.data["days"]])
+        head = (f"{'date':<11} {'insole':<{width}} {'foot':<4} {'worn / limit':>13} {'%':>5} {'steps':>6} {'cad.':>6} "
                 f"{'MLI':>5} {'sup/neu/pro %':>14} {'alerts':>6} {'pain':>4}  notes")
         lines += ["", click.style(head, bold=True)]
         for r in self.data["days"]:
-            lines.append(self._text_row(r))
+            lines.append(self._text_row(r, width))
         if not self.data["days"]:
             lines.append("(no records)")
         flags = [f for f in self.data["analysis"]["flags"] if f["kind"] != "advisory"]
@@ -147,19 +173,20 @@ class Report:
         return "\n".join(lines)
 
     @staticmethod
-    def _text_row(r: dict) -> str:
-        limit = "rest" if r["rest_day"] else _hm(r["limit_s"]) if r["limit_s"] else "none"
-        worn = f"{_hm(r['wear_s'])} / {limit}"
+    def _text_row(r: dict, width: int) -> str:
+        worn = f"{hm(r['wear_s'])} / {_limit_text(r)}"
         pct = f"{r['wear_pct']:.0f}" if r["wear_pct"] is not None else "-"
         shares = "/".join("-" if r[k] is None else f"{r[k]:.0f}"
                           for k in ("supinated_pct", "neutral_pct", "pronated_pct"))
         notes = [click.style(r["wear_status"], fg=_TERM_COLOURS.get(r["wear_status"]))]
+        notes += [_rollback_text(r)] if r["rolled_back"] else []
         notes += ["partial day"] if r["partial"] else []
         notes += [f"flagged ch {','.join(str(c) for c in range(8) if r['flagged_channels'] >> c & 1)}"] \
             if r["flagged_channels"] else []
         notes += [click.style("ADVISORY", fg="red", bold=True)] if r["advisory"] else []
         pain = click.style(f"{r['pain']:>4}", fg="red", bold=True) if r["pain"] else f"{'-':>4}"
-        return (f"{r['date']:<11} {r['foot']:<4} {worn:>13} {pct:>5} {r['steps']:>6} {r['cadence_spm']:>6.1f} "
+        return (f"{r['date']:<11} {r['device_id']:<{width}} {r['foot']:<4} {worn:>13} {pct:>5} {r['steps']:>6} "
+                f"{r['cadence_spm']:>6.1f} "
                 f"{r['mli_median']:>+5d} {shares:>14} {r['alerts']:>6} {pain}  {', '.join(notes)}")
 
     def png_bytes(self) -> bytes:
@@ -169,14 +196,20 @@ class Report:
         return self._png
 
     def _draw(self) -> bytes:
-        """Wear against the limit per day, then the pronation trend."""
+        out = io.BytesIO()
+        self.figure().savefig(out, format="png", dpi=DPI)
+        return out.getvalue()
+
+    def figure(self):
+        """The plot's matplotlib Figure: wear against the limit in force per day, the steps,
+        then the pronation trend."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.ticker import FuncFormatter, MaxNLocator
 
         fig = Figure(figsize=(FIG_SIZE_PX[0] / DPI, FIG_SIZE_PX[1] / DPI), dpi=DPI)
         FigureCanvasAgg(fig)
-        wear_ax, pron_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+        wear_ax, steps_ax, pron_ax = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.2, 2]})
         rows = self.data["days"]
         keys = sorted({(r["clock_set"], r["day"]) for r in rows})
         x_of = {k: i for i, k in enumerate(keys)}
@@ -185,7 +218,9 @@ class Report:
         # each foot's bar sits in its own part of the day's slot
         xs = [x_of[(r["clock_set"], r["day"])] + (feet.index(r["foot"]) - (len(feet) - 1) / 2) * width for r in rows]
         few = len(keys) <= 62  # room for markers and labels
-        self._plot_wear(wear_ax, rows, xs, width, few, bars=len(keys) <= 366)
+        bars = len(keys) <= 366
+        self._plot_wear(wear_ax, rows, xs, width, few, bars)
+        self._plot_steps(steps_ax, rows, xs, width, bars)
         self._plot_pronation(pron_ax, rows, xs, few)
         labels = {x_of[(r["clock_set"], r["day"])]: r["date"] for r in rows}
         pron_ax.xaxis.set_major_locator(MaxNLocator(nbins=14, integer=True))
@@ -195,12 +230,21 @@ class Report:
             tick.set_rotation(30)
             tick.set_ha("right")
         fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=DPI)
-        return out.getvalue()
+        return fig
 
     @staticmethod
-    def _plot_wear(ax, rows: list, xs: list, width: float, few: bool, bars: bool) -> None:
+    def _bars(ax, rows: list, xs: list, values: list, colours: list, width: float, bars: bool) -> None:
+        """One bar per row (the right foot's hatched), or lines where bars would be a pixel wide."""
+        right = [r["foot"] == "R" for r in rows]
+        if not bars:
+            ax.vlines(xs, 0, values, colors=colours, linewidth=1, zorder=2)
+            return
+        for is_right in (False, True):
+            part = [i for i, flag in enumerate(right) if flag == is_right]
+            ax.bar([xs[i] for i in part], [values[i] for i in part], width=width, color=[colours[i] for i in part],
+                   hatch="//" if is_right else None, edgecolor="white", linewidth=0.3, zorder=2)
+
+    def _plot_wear(self, ax, rows: list, xs: list, width: float, few: bool, bars: bool) -> None:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
         from matplotlib.transforms import blended_transform_factory
@@ -209,33 +253,42 @@ class Report:
         for x, r in zip(xs, rows):
             if r["rest_day"]:
                 ax.axvspan(x - width / 2, x + width / 2, color="#d9d9d9", linewidth=0, zorder=0)
-        colours = [STATUS_COLOURS[r["wear_status"]] for r in rows]
-        right = [r["foot"] == "R" for r in rows]
-        if not bars:  # a pixel wide or less: lines draw the same picture much faster than bars
-            ax.vlines(xs, 0, hours, colors=colours, linewidth=1, zorder=2)
-        for is_right in (False, True) if bars else ():
-            part = [i for i, flag in enumerate(right) if flag == is_right]
-            ax.bar([xs[i] for i in part], [hours[i] for i in part], width=width, color=[colours[i] for i in part],
-                   hatch="//" if is_right else None, edgecolor="white", linewidth=0.3, zorder=2)
-        limited = [(x, r["limit_s"] / 3600) for x, r in zip(xs, rows) if r["limit_s"]]
+        self._bars(ax, rows, xs, hours, [STATUS_COLOURS[r["wear_status"]] for r in rows], width, bars)
+        limited = [(x, r["planned_s"] / 3600) for x, r in zip(xs, rows) if r["planned_s"]]
         if limited:
             lx, ly = zip(*limited)
             ax.hlines(ly, [x - width / 2 for x in lx], [x + width / 2 for x in lx], color="black",
                       linewidth=2.5 if few else 1, zorder=3)
-        top = max(hours + [r["limit_s"] / 3600 for r in rows] + [1])
-        pains = [(x, max(h, r["limit_s"] / 3600) + top * 0.04) for x, h, r in zip(xs, hours, rows) if r["pain"]]
+        rolled = [(x, r["limit_s"] / 3600) for x, r in zip(xs, rows) if r["rolled_back"]]
+        if rolled:
+            rx, ry = zip(*rolled)
+            ax.hlines(ry, [x - width / 2 for x in rx], [x + width / 2 for x in rx], color="#c0392b",
+                      linestyle=(0, (2, 1)), linewidth=2 if few else 1, zorder=3)
+        top = max(hours + [r["planned_s"] / 3600 for r in rows] + [1])
+        pains = [(x, max(h, r["planned_s"] / 3600) + top * 0.04, r["pain"]) for x, h, r in zip(xs, hours, rows)
+                 if r["pain"]]
         if pains:
-            px, py = zip(*pains)
+            px, py, severity = zip(*pains)
             ax.scatter(px, py, marker="v", color="#c0392b", zorder=4, s=40 if few else 8)
+            for x, y, n in pains if few else ():
+                ax.text(x, y + top * 0.04, str(n), ha="center", fontsize=8, color="#c0392b", fontweight="bold")
+        at_top = blended_transform_factory(ax.transData, ax.transAxes)
+        alerted = [(x, r["alerts"]) for x, r in zip(xs, rows) if r["alerts"]]
+        if alerted:
+            ax.scatter([x for x, _ in alerted], [0.04] * len(alerted), transform=at_top, marker="^", color="#e67e22",
+                       zorder=4, s=[min(12 + 8 * n, 60) if few else 6 for _, n in alerted])
+        advised = [x for x, r in zip(xs, rows) if r["advisory"]]
+        if advised:
+            ax.scatter(advised, [0.82] * len(advised), transform=at_top, marker="s", color="#7b1d13", zorder=4,
+                       s=30 if few else 4)
         if few:
-            at_top = blended_transform_factory(ax.transData, ax.transAxes)
             for x in sorted({round(x) for x, r in zip(xs, rows) if r["rest_day"]}):
                 ax.text(x, 0.8, "rest", transform=at_top, ha="center", fontsize=8, color="#555555")
         if not rows:
             ax.text(0.5, 0.5, "no records", transform=ax.transAxes, ha="center", fontsize=14, color="#555555")
-        ax.set_ylim(0, top * 1.3)
+        ax.set_ylim(0, top * 1.6)  # room above for the pain marks, the advisory and the legend
         ax.set_ylabel("hours worn")
-        ax.set_title("Wear time against the break-in limit")
+        ax.set_title("Wear time against the break-in limit in force")
         ax.grid(axis="y", alpha=0.3)
         present = {r["wear_status"] for r in rows}
         handles = [Patch(color=STATUS_COLOURS[s], label=s + {"within": " (up to 125 %)"}.get(s, ""))
@@ -243,11 +296,22 @@ class Report:
         handles += [h for h, shown in (
             (Patch(color="#d9d9d9", label="rest day"), any(r["rest_day"] for r in rows)),
             (Line2D([], [], color="black", lw=2.5, label="limit"), limited),
-            (Line2D([], [], marker="v", color="#c0392b", linestyle="", label="pain reported"), pains)) if shown]
-        if any(right) and bars:
+            (Line2D([], [], color="#c0392b", lw=2, linestyle=(0, (2, 1)), label="rolled back to (pain)"), rolled),
+            (Line2D([], [], marker="v", color="#c0392b", linestyle="", label="pain (severity)"), pains),
+            (Line2D([], [], marker="^", color="#e67e22", linestyle="", label="alerts"), alerted),
+            (Line2D([], [], marker="s", color="#7b1d13", linestyle="", label="podiatrist advisory"), advised))
+            if shown]
+        if any(r["foot"] == "R" for r in rows) and bars:
             handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="right foot"))
         if handles:
-            ax.legend(handles=handles, loc="upper left", fontsize=8, ncol=len(handles))
+            ax.legend(handles=handles, loc="upper left", fontsize=7, ncol=min(len(handles), 6))
+
+    def _plot_steps(self, ax, rows: list, xs: list, width: float, bars: bool) -> None:
+        colours = {"L": "#1f5fa8", "R": "#2a8a6a"}
+        self._bars(ax, rows, xs, [r["steps"] for r in rows], [colours[r["foot"]] for r in rows], width, bars)
+        ax.set_ylabel("steps")
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_ylim(0, max([r["steps"] for r in rows] + [1]) * 1.15)
 
     def _plot_pronation(self, ax, rows: list, xs: list, few: bool) -> None:
         ax.axhspan(-1000, record.SUPINATED_BELOW, color="#d6e4f5", linewidth=0)
@@ -304,6 +368,7 @@ class Report:
             virtual = f", virtual insole replaying {e(dev['virtual_dataset'])}" if dev["virtual_dataset"] else ""
             parts.append(f"<li>{e(self._labels[dev['id']])}: {dev['records']} daily records, first seen "
                          f"{e(dev['first_seen'] or '?')}, last import {e(dev['last_import'] or 'never')}{virtual}</li>")
+        parts += [f"<li class='missing'>{e(m)}</li>" for m in self.missing()]
         parts.append("</ul>")
         flags = [f for f in d["analysis"]["flags"] if f["kind"] != "advisory"]
         parts.append("<h2>Findings</h2>")
@@ -316,22 +381,26 @@ class Report:
         png = base64.b64encode(self.png_bytes()).decode("ascii")
         parts.append(f"<h2>Wear and pronation</h2><img alt='wear time against the limit, and the pronation trend' "
                      f"width='{FIG_SIZE_PX[0]}' height='{FIG_SIZE_PX[1]}' src='data:image/png;base64,{png}'>")
-        parts.append("<h2>Days</h2><table><tr><th>date</th><th>foot</th><th>worn</th><th>limit</th><th>%</th>"
+        parts.append("<h2>Days</h2><table class='days'><tr><th>date</th><th>insole</th><th>foot</th><th>worn</th>"
+                     "<th>limit</th><th>%</th>"
                      "<th>status</th><th>steps</th><th>cadence /min</th><th>MLI median ‰</th>"
                      "<th>CPEI median ‰</th><th>supinated / neutral / pronated %</th><th>alerts</th><th>pain</th>"
                      "<th>notes</th></tr>")
         for r in d["days"]:
-            limit = "rest" if r["rest_day"] else _hm(r["limit_s"]) if r["limit_s"] else "none"
+            limit = _limit_text(r)
             shares = " / ".join("-" if r[k] is None else f"{r[k]:.0f}"
                                 for k in ("supinated_pct", "neutral_pct", "pronated_pct"))
-            notes = [n for n, on in (("ADVISORY", r["advisory"]), ("partial day", r["partial"]),
+            notes = [n for n, on in (("ADVISORY", r["advisory"]), (_rollback_text(r), r["rolled_back"]),
+                                     ("partial day", r["partial"]),
                                      ("clock not set", not r["clock_set"]),
                                      (f"flagged channels 0x{r['flagged_channels']:02x}", r["flagged_channels"]))
                      if on]
             pct = f"{r['wear_pct']:.0f}" if r["wear_pct"] is not None else "-"
             parts.append(
-                f"<tr class='{e(r['wear_status']).replace(' ', '-')}'><td>{e(r['date'])}</td><td>{r['foot']}</td>"
-                f"<td>{_hm(r['wear_s'])}</td><td>{limit}</td><td>{pct}</td><td>{e(r['wear_status'])}</td>"
+                f"<tr class='{e(r['wear_status']).replace(' ', '-')}'><td>{e(r['date'])}</td>"
+                f"<td>{e(r['device_id'])}</td>"
+                f"<td>{r['foot']}</td>"
+                f"<td>{hm(r['wear_s'])}</td><td>{limit}</td><td>{pct}</td><td>{e(r['wear_status'])}</td>"
                 f"<td>{r['steps']}</td><td>{r['cadence_spm']:.1f}</td><td>{r['mli_median']:+d}</td>"
                 f"<td>{r['cpei_median']:+d}</td><td>{shares}</td><td>{r['alerts']}</td>"
                 f"<td class='{'pain' if r['pain'] else ''}'>{r['pain'] or ''}</td><td>{e(', '.join(notes))}</td></tr>")
@@ -359,8 +428,8 @@ class Report:
         out.append("</table>")
         asym = self.data["analysis"]["asymmetry"]
         if asym:
-            out.append(f"<p>Left/right over {asym['common_days']} common days: worn {_hm(asym['wear_s']['L'])} / "
-                       f"{_hm(asym['wear_s']['R'])} h, steps {asym['steps']['L']} / {asym['steps']['R']}, "
+            out.append(f"<p>Left/right over {asym['common_days']} common days: worn {hm(asym['wear_s']['L'])} / "
+                       f"{hm(asym['wear_s']['R'])} h, steps {asym['steps']['L']} / {asym['steps']['R']}, "
                        f"median MLI difference L − R {_signed(asym['mli_median_diff_permille'])} ‰."
                        f"</p>")
         return "\n".join(out)
@@ -375,8 +444,9 @@ h1 { margin-bottom: 0.2em; } .meta, .note, .credit { color: #555; font-size: 0.9
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
 th { background: #f0f0f0; } td:nth-child(1), td:nth-child(2), td.sensors { text-align: left; }
-tr.pain td:nth-child(6) { color: #8e44ad; font-weight: bold; }
-tr.well-over td:nth-child(6), tr.worn-on-a-rest-day td:nth-child(6), td.pain { color: #c0392b; font-weight: bold; }
+table.days td:nth-child(3) { text-align: left; }
+tr.pain td:nth-child(7) { color: #8e44ad; font-weight: bold; }
+tr.well-over td:nth-child(7), tr.worn-on-a-rest-day td:nth-child(7), td.pain { color: #c0392b; font-weight: bold; }
 tr.rest td { background: #f3f3f3; }
 img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 """

@@ -4,6 +4,7 @@ Only what both interpreters share: no pathlib, no pytest, no numpy.
 """
 import json
 import os
+import struct
 from array import array
 
 try:
@@ -90,3 +91,13 @@ def play(pwm, kinds, sleep):
         await asyncio.sleep(0)
 
     asyncio.run(go())
+
+
+def version_1(fields):
+    """A version 1 record, packed here from its documented layout (4-byte wear, limit, steps)."""
+    body = struct.pack("<BBIHIIIHhhHHH8HBBB", 1, fields["flags"], fields["seq"], fields["day"], fields["wear_s"],
+                       fields["limit_s"], fields["steps"], fields["cadence_x10"], fields["mli_median"],
+                       fields["cpei_median"], fields["supinated"], fields["neutral"], fields["pronated"],
+                       *fields["peaks_dn"], fields["flagged_channels"], fields["alerts"], fields["pain"])
+    from insole import record
+    return body + struct.pack("<I", record.crc32_bitwise(body))

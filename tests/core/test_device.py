@@ -74,6 +74,10 @@ def test_pain_rolls_back_and_three_pain_days_at_the_start_raise_the_advisory():
     assert dev.schedule.limit_s() == 3600
     event = array("i", [0] * EVENT_LEN)
     assert dev.alerts.pop(event) and event[1] == PAIN_ROLLBACK
+    dev.pipeline.wear.worn_s = 2 * 3600  # pain came at 2 h
+    assert record.decode(dev.checkpoint())["planned_s"] == 4 * 3600
+    pain_day = record.decode(dev.close_day())
+    assert (pain_day["limit_s"], pain_day["planned_s"], pain_day["wear_s"]) == (3600, 4 * 3600, 2 * 3600)
     for _ in range(3):
         dev.pipeline.wear.worn_s = 1800
         dev.clock.day += 1

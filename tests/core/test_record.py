@@ -1,7 +1,7 @@
 """The daily summary record codec and the day accumulator (CPython and MicroPython)."""
 import struct
 
-from support import SkipTest
+from support import SkipTest, version_1
 
 from insole import record
 from insole.health import NO_SIGNAL, OK, STUCK_HIGH, ChannelHealth
@@ -37,11 +37,12 @@ def lcg(seed):
 
 
 def test_round_trip():
-    f = sample()
+    f = sample(planned_s=8 * 3600)
     got = decode(encode(f))
     f["version"] = record.VERSION
     assert got == f
     assert encode(got) == encode(f)
+    assert decode(encode(sample()))["planned_s"] == 6 * 3600  # left out: the limit did not change
 
 
 def test_size_fits_one_ble_packet():
@@ -49,15 +50,32 @@ def test_size_fits_one_ble_packet():
     assert len(encode(sample())) == SIZE == 55
 
 
+def u24(data, offset):
+    return data[offset] | data[offset + 1] << 8 | data[offset + 2] << 16
+
+
 def test_layout_is_little_endian_at_documented_offsets():
-    data = encode(sample())
-    assert data[0] == 1
+    data = encode(sample(planned_s=8 * 3600, steps=0xABCDEF))
+    assert data[0] == 2
     assert struct.unpack_from("<I", data, 2)[0] == 4242
     assert struct.unpack_from("<H", data, 6)[0] == 9131
+    assert [u24(data, 8), u24(data, 11), u24(data, 14), u24(data, 17)] == [7 * 3600 + 12, 6 * 3600, 8 * 3600, 0xABCDEF]
+    assert struct.unpack_from("<H", data, 20)[0] == 1083
     assert struct.unpack_from("<h", data, 22)[0] == -37
     assert struct.unpack_from("<H", data, 46)[0] == 65535
     assert data[48:51] == bytes([0x08, 3, 4])
     assert struct.unpack_from("<I", data, 51)[0] == record.crc32(data[:51]) & 0xFFFFFFFF
+
+
+def test_version_1_records_still_decode():
+    f = sample(steps=70000)
+    got = decode(version_1(f))
+    assert got["version"] == 1 and got["planned_s"] == f["limit_s"]  # the only limit version 1 kept
+    f.update(version=1, planned_s=f["limit_s"])
+    assert got == f
+    bad = bytearray(version_1(f))
+    bad[12] ^= 1
+    assert "CRC" in raises(RecordError, decode, bytes(bad))
 
 
 def test_crc_detects_every_single_byte_corruption():
@@ -84,19 +102,21 @@ def test_decode_rejects_wrong_length_and_unknown_version():
     assert "not 54" in raises(RecordError, decode, data[:-1])
     assert "not 56" in raises(RecordError, decode, data + b"\0")
     assert "not 0" in raises(RecordError, decode, b"")
-    assert "version 2" in raises(RecordError, decode, b"\x02" + data[1:])
+    assert "version 3" in raises(RecordError, decode, b"\x03" + data[1:])
+    assert "version 0" in raises(RecordError, decode, b"\x00" + data[1:])
     assert isinstance(RecordError("x"), ValueError)
 
 
 def test_encode_names_the_field_out_of_range():
-    for name, bad in (("seq", 0), ("seq", 1 << 32), ("day", 65536), ("wear_s", -1),
+    for name, bad in (("seq", 0), ("seq", 1 << 32), ("day", 65536), ("wear_s", -1), ("wear_s", 1 << 24),
+                      ("planned_s", -1), ("steps", 1 << 24),
                       ("mli_median", 1001), ("cpei_median", -1001), ("supinated", 65536),
                       ("alerts", 256), ("pain", 256), ("flagged_channels", -1), ("cadence_x10", 1.5)):
         assert name in raises(ValueError, encode, sample(**{name: bad})), name
     assert "peaks_dn" in raises(ValueError, encode, sample(peaks_dn=[0] * 7))
     assert "peaks_dn" in raises(ValueError, encode, sample(peaks_dn=[0] * 7 + [65536]))
     assert "flags" in raises(ValueError, encode, sample(flags=0x80))
-    assert "version" in raises(ValueError, encode, sample(version=2))
+    assert "version" in raises(ValueError, encode, sample(version=1))  # only the current version is written
     assert "colour" in raises(ValueError, encode, sample(colour=1))
     f = sample()
     del f["steps"]

@@ -23,7 +23,7 @@ def kept_days(s, days):
 
 def at_step(step, preset="standard"):
     s = Schedule(preset)
-    s.step = step
+    s.step = s.day_step = step  # as if the day had started on it
     return s
 
 
@@ -85,10 +85,12 @@ def test_a_rest_day_kept_advances_and_a_rest_day_worn_holds():
 
 def test_pain_drops_to_the_start_level_at_once_and_holds_three_days():
     s = at_step(6)
+    assert s.planned_s() == 7 * HOUR
     assert s.report_pain(5) == ROLLED_BACK
     assert s.limit_s() == HOUR and s.hold_days == 3
+    assert s.planned_s() == 7 * HOUR  # the day was planned at 7 h; the rollback does not change that
     s.end_day(HOUR)  # the pain day itself
-    assert s.step == 0 and s.hold_days == 3
+    assert s.step == 0 and s.hold_days == 3 and s.planned_s() == HOUR
     s.end_day(HOUR)
     s.end_day(0)  # not worn: does not count as a hold day
     s.end_day(HOUR)
@@ -190,7 +192,7 @@ def test_describe_shows_the_days_ahead_and_changes_nothing():
     state = s.to_ints()
     plan = [limit for _, limit in s.describe(7)]
     assert plan == [HOUR, HOUR, HOUR, HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR]
-    assert s.to_ints() == state
+    assert s.to_ints() == state and s.planned_s() == 9 * HOUR
 
 
 def test_state_round_trips_through_bytes():

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from host_records import LEFT, RIGHT, encoded, fields, fortnight
+from support import version_1
 from insole_host import db
 from insole_host.db import Database, DatabaseError, DatabaseLocked, DatabaseMissing, DatabaseReadOnly, Device
 from insole_host.firmware import record
@@ -124,7 +125,7 @@ PRAGMA user_version = 1;
 def make_v1(path):
     """A version 1 database, written by hand: one device and its first day."""
     f = fortnight()[0]
-    raw = record.encode(f)
+    raw = version_1(f)  # what a version 1 firmware sent
     conn = sqlite3.connect(path)
     conn.executescript(V1_SCHEMA)
     conn.execute("INSERT INTO devices VALUES ('INS-L-0001', 'old name', 'AA', 'L', '2026-11-01T08:00:00+00:00')")
@@ -140,23 +141,25 @@ def test_migration_from_v1(tmp_path):
     path = tmp_path / "old.db"
     make_v1(path)
     with Database(path) as database:
-        assert database.schema_version() == db.SCHEMA_VERSION == 2
+        assert database.schema_version() == db.SCHEMA_VERSION == 3
         (dev,) = database.devices()
         assert (dev.name, dev.first_seen, dev.virtual_dataset) == ("old name", "2026-11-01T08:00:00+00:00", None)
-        assert stored(database) == [fortnight()[0] | {"version": 1}]
+        first = fortnight()[0]
+        assert stored(database) == [first | {"version": 1, "planned_s": first["limit_s"]}]
         assert database.last_import(LEFT.id) is None
+        assert database.store_records(Device(LEFT.id, "L"), [version_1(first)]) == (0, [])  # the same bytes again
         added, errors = database.store_records(Device(LEFT.id, "L", virtual_dataset="gaitpdb"),
-                                               encoded(fortnight()))
-        assert (added, errors) == (13, [])  # seq 1 was already there, identical
+                                               encoded(fortnight()[1:]))
+        assert (added, errors) == (13, [])
         dev = database.device(LEFT.id)
         assert (dev.name, dev.virtual_dataset, dev.first_seen) == ("old name", "gaitpdb", "2026-11-01T08:00:00+00:00")
     with Database(path) as again:
-        assert again.schema_version() == 2 and len(again.records()) == 14
+        assert again.schema_version() == 3 and len(again.records()) == 14
 
 
 def test_a_fresh_database_gets_every_migration(tmp_path):
     with Database(tmp_path / "sub" / "dir" / "new.db") as database:
-        assert database.schema_version() == 2
+        assert database.schema_version() == 3
         tables = {r[0] for r in database.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"devices", "records", "imports"}
 
@@ -180,30 +183,24 @@ def test_missing_and_garbage_files(tmp_path):
         Database(junk)
 
 
-def test_a_locked_database_says_so_quickly(tmp_path):
+def test_a_write_locked_database_says_so_quickly_and_readers_go_on(tmp_path):
     path = tmp_path / "i.db"
     with Database(path) as database:
         database.store_records(LEFT, encoded(fortnight()[:2]))
     other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    try:
-        t0 = time.monotonic()
-        with pytest.raises(DatabaseLocked, match="database is locked by another insole process: .*i.db"):
-            Database(path, timeout=0.1)
-        assert time.monotonic() - t0 < 2
-    finally:
-        other.execute("ROLLBACK")
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with Database(path, timeout=0.1) as database:
         other.execute("BEGIN EXCLUSIVE")
         try:
-            with pytest.raises(DatabaseLocked):
+            t0 = time.monotonic()
+            with pytest.raises(DatabaseLocked, match="database is locked by another insole process: .*i.db"):
                 database.store_records(LEFT, encoded(fortnight()))
-            with pytest.raises(DatabaseLocked):
-                database.records()
+            assert time.monotonic() - t0 < 2
+            assert len(database.records()) == 2  # WAL: a report reads while a pull writes
         finally:
             other.execute("ROLLBACK")
             other.close()
-        assert len(database.records()) == 2
+        assert database.store_records(LEFT, encoded(fortnight()))[0] == 12
 
 
 def test_a_read_only_database_reads_but_refuses_writes(tmp_path):
@@ -219,7 +216,7 @@ def test_a_read_only_database_reads_but_refuses_writes(tmp_path):
         old = tmp_path / "old.db"
         make_v1(old)
         os.chmod(old, 0o444)
-        with pytest.raises(DatabaseReadOnly, match="schema v1 needs upgrading to v2"):
+        with pytest.raises(DatabaseReadOnly, match="schema v1 needs upgrading to v3"):
             Database(old)
     finally:
         os.chmod(path, 0o644)

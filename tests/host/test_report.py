@@ -71,7 +71,8 @@ def test_text_table_puts_the_advisory_first(database):
     lines = text.splitlines()
     assert lines[0].startswith("!!! left insole Anna (INS-L-0001): STOP wearing the insoles")
     assert "since 2026-12-02" in lines[0] and lines[1].startswith("!!! right insole")
-    row = next(line for line in lines if line.startswith("2026-12-04  L"))  # day 10: 30 % over
+    assert "insole     foot" in text  # each row names its insole and its foot
+    row = next(line for line in lines if line.startswith("2026-12-04  INS-L-0001 L"))  # day 10: 30 % over
     assert "1:18 / 1:00   130   1300  101.0   +40       10/70/20      4    -  well over" in row
     assert row.endswith("ADVISORY")
 
@@ -111,10 +112,12 @@ def test_html_page_for_the_podiatrist(database, tmp_path):
     assert page.count("class='advisory'") == 2
     for f in fortnight():
         assert f"<td>{f['steps']}</td><td>{f['cadence_x10'] / 10:.1f}</td>" in page
-    assert "<td>2026-12-04</td><td>L</td><td>1:18</td><td>1:00</td><td>130</td><td>well over</td>" in page
+    assert ("<td>2026-12-04</td><td>INS-L-0001</td><td>L</td><td>1:18</td><td>1:00</td><td>130</td>"
+            "<td>well over</td>") in page
     png = re.search(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page).group(1)
     assert png_size(base64.b64decode(png)) == FIG_SIZE_PX
-    assert "<link" not in page and "<script" not in page and "http" not in page  # self-contained
+    text = page.replace(png, "")  # the image's base64 may spell anything
+    assert "<link" not in text and "<script" not in text and "http" not in text  # self-contained
     assert recordings.credit("gaitpdb") not in page
 
 
@@ -133,3 +136,35 @@ def test_html_lists_the_findings(tmp_path):
         database.store_records(LEFT, encoded(days))
         page = Report(database).html_text()
     assert "possible over-correction" in page and "class='advisory'" not in page
+
+
+def test_a_pain_day_shows_the_limit_in_force_and_marks_the_rollback(tmp_path):
+    pain_day = fields(3, wear_s=4 * 3600 + 600, limit_s=3600, planned_s=3 * 3600, flags=record.PAIN, pain=7)
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded([fields(1), fields(2), pain_day]))
+        report = Report(database)
+    row = report.data["days"][2]
+    assert (row["planned_s"], row["limit_s"], row["rolled_back"], row["wear_pct"]) == (3 * 3600, 3600, True, 138.9)
+    line = next(li for li in click.unstyle(report.text()).splitlines() if li.startswith("2026-11-27"))
+    assert "4:10 / 3:00   139" in line and "pain: limit rolled back to 1:00" in line
+    assert "<td>4:10</td><td>3:00</td><td>139</td><td>pain</td>" in report.html_text()
+    assert "pain: limit rolled back to 1:00" in report.html_text()
+    assert not any(r["rolled_back"] for r in report.data["days"][:2])
+
+
+def test_the_plot_shows_the_rollback_pain_alerts_steps_and_advisory(tmp_path):
+    days = [fields(1, alerts=0), fields(2, alerts=3),
+            fields(3, wear_s=4 * 3600, limit_s=3600, planned_s=3 * 3600, flags=record.PAIN, pain=7, alerts=0),
+            fields(4, flags=record.ADVISORY, alerts=0)]
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded(days))
+        fig = Report(database).figure()
+    wear_ax, steps_ax, _ = fig.axes
+    legend = [t.get_text() for t in wear_ax.get_legend().get_texts()]
+    for label in ("limit", "rolled back to (pain)", "pain (severity)", "alerts", "podiatrist advisory"):
+        assert label in legend
+    limits, rolled = (c for c in wear_ax.collections if hasattr(c, "get_segments"))
+    assert sorted(seg[0][1] for seg in limits.get_segments()) == [2, 2, 2, 3]  # day 3 at its planned 3 h
+    assert [seg[0][1] for seg in rolled.get_segments()] == [1]  # ... rolled back to 1 h
+    assert "7" in [t.get_text() for t in wear_ax.texts]  # the pain's severity
+    assert steps_ax.get_ylabel() == "steps" and [p.get_height() for p in steps_ax.patches] == [3000] * 4

@@ -56,7 +56,8 @@ class VirtualInsole(Transport):
             return
         self.proc = await asyncio.create_subprocess_exec(
             micropython(), "-X", f"heapsize={self.heap}", "main.py", cwd=self.folder,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True)  # Ctrl-C is the host's, not its
         first = await self.proc.stdout.readline()
         while first.startswith(b"main:"):  # the firmware's own console line
             first = await self.proc.stdout.readline()
@@ -117,7 +118,7 @@ class VirtualInsole(Transport):
             callback(data)
 
     async def scan(self, timeout: float = 5.0) -> list[Found]:
-        return [Found(self.device_id, f"virtual:{self.folder}", None)]
+        return [Found(self.config.get("name", "Insole"), f"virtual:{self.folder}", None)]
 
     async def connect(self, address: str | None = None) -> None:
         await self.start()
