@@ -5,7 +5,7 @@ given (`--db`). Its schema version is `PRAGMA user_version`; `MIGRATIONS[v]` tak
 database from version v to v + 1 in one transaction, and opening an older database
 runs the missing ones in order.
 
-Schema, version 2:
+Schema, version 3:
 
     devices  id TEXT PRIMARY KEY (the insole's serial number), name, address,
              foot 'L' | 'R', first_seen (ISO 8601 UTC),
@@ -16,6 +16,11 @@ Schema, version 2:
              neutral, pronated, peak0_dn .. peak7_dn, flagged_channels, alerts,
              pain, raw (the record's bytes as received)
     imports  (v2) one row per `store_records` call: device_id, at, added, rejected
+    acknowledged  (v3) one row per acknowledged change or baseline reset: device_id
+             (NULL: both feet), kind ('over_correction', 'insole_wear', 'asymmetry',
+             '*' for a reset of every detector), channel (NULL: all), from_seq and
+             from_day (the detector's new baseline starts there), the episode's
+             start, size and message as shown, at (ISO UTC), note
 
 Records are decoded with the firmware's own codec. Storing a record twice is a
 no-op; a stored PARTIAL record (a checkpoint of an unfinished day) is replaced by
@@ -125,7 +130,15 @@ def _v2(conn: sqlite3.Connection) -> None:
         added INTEGER NOT NULL, rejected INTEGER NOT NULL)""")
 
 
-MIGRATIONS = (_v1, _v2)
+def _v3_acknowledged(conn: sqlite3.Connection) -> None:
+    conn.execute("""CREATE TABLE acknowledged (
+        device_id TEXT REFERENCES devices(id), kind TEXT NOT NULL, channel INTEGER,
+        from_seq INTEGER NOT NULL, from_day INTEGER, start TEXT, size REAL, message TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL, note TEXT NOT NULL DEFAULT '')""")
+
+
+MIGRATIONS = (_v1, _v2, _v3_acknowledged)
+ACK_COLUMNS = ("device_id", "kind", "channel", "from_seq", "from_day", "start", "size", "message", "at", "note")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -313,3 +326,26 @@ class Database:
             fields["peaks_dn"] = [fields.pop(c) for c in PEAK_COLUMNS]
             out.append(fields)
         return out
+
+    @_sql
+    def acknowledge(self, rows: Iterable[dict]) -> int:
+        """Store acknowledged changes or resets (dicts with ACK_COLUMNS but `at`); returns how many."""
+        at = _now()
+        rows = [tuple(dict({"message": "", "note": ""}, **{k: v for k, v in r.items() if v is not None},
+                           at=at).get(c) for c in ACK_COLUMNS) for r in rows]
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(f"INSERT INTO acknowledged ({', '.join(ACK_COLUMNS)}) "
+                                  f"VALUES ({', '.join('?' * len(ACK_COLUMNS))})", rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    @_sql
+    def acknowledged(self) -> list[dict]:
+        """Every acknowledged change and reset, oldest first."""
+        rows = self.conn.execute(f"SELECT {', '.join(ACK_COLUMNS)} FROM acknowledged ORDER BY rowid")
+        return [dict(zip(ACK_COLUMNS, row)) for row in rows]
