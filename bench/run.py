@@ -3,6 +3,7 @@
 Core: us per sample of the whole per-sample path under micropython, its ratio
 to a bare copy loop, the peak heap of the firmware (compiled to .mpy, as on a
 board) running a walk in a 64 KB heap, and the replay speed of a 16 h day.
+Host: the change detectors on simulated histories (`insole simulate`), last.
 """
 import json
 import shutil
@@ -121,6 +122,7 @@ def boards() -> None:
 
 def main() -> None:
     from insole_host.benchmark import bench_host
+    from insole_host.simulate import table
     from insole_host.transport.bench import bench_ble
 
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
@@ -130,6 +132,8 @@ def main() -> None:
     boards()
     bench_ble()
     bench_host()
+    print("change detectors on simulated histories (insole simulate --runs 100):")
+    table(runs=100)
 
 
 if __name__ == "__main__":

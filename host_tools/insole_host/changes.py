@@ -9,7 +9,7 @@ last armed, on each day t:
                judged from its MIN_DAYS-th (6th) day on
     spread     the noise floor, or 1.4826 x the baseline days' median absolute
                deviation when that is larger (once there are MAD_MIN_DAYS = 10)
-    threshold  max(minimum effect, K_SIGMA x spread)
+    threshold  max(minimum effect, k x spread), k per detector
     change     the median of the RECENT newest days lies beyond the baseline by the
                threshold, in the detector's direction
 
@@ -21,14 +21,16 @@ until acknowledged (`insole ack`), which re-arms the detector at the episode's
 start: the new level is the new baseline. Detectors, per insole:
 
     over_correction  mli_median, a fall (toward supination) of at least 50 per mille;
-                     noise floor 15 per mille
-    insole_wear      per channel loaded in the baseline (median >= 50 dN): the log of
-                     its peak over the sum of the foot's other peaks, so weight and
-                     activity cancel; a fall of at least 15 % (log 0.85); floor 3 %
-    asymmetry        both feet: the daily L - R mli_median difference (days both worn,
-                     clock set), a change either way of at least 80 per mille; floor
-                     21 (15 x sqrt 2); not judged while either foot has an open
-                     over-correction, which is where a one-sided shift is reported
+                     noise floor 15 per mille, k 2.5
+    insole_wear      per channel loaded in its first 3 worn days (median >= 50 dN): the
+                     log of its peak over the sum of the foot's other peaks, so weight
+                     and activity cancel; a fall of at least 15 % (log 0.85); floor
+                     3 %, k 3.5
+    asymmetry        both feet: L - R mli_median on the days both worn (clock set), its
+                     level the difference of each foot's median; a change either way of
+                     at least 80 per mille; floor 21 (15 x sqrt 2), k 3; not judged
+                     while either foot has an open over-correction, which is where a
+                     one-sided shift is reported
 
 Measured by `insole simulate` (host_tools/insole_host/simulate.py; noise: daily MLI
 median sd 15 per mille, channel peaks sd 3 %, a one-day outlier every ~2 weeks):
@@ -50,7 +52,6 @@ BASELINE_MAX = 14
 MIN_DAYS = BASELINE_MIN + RECENT
 MAD_MIN_DAYS = 10
 MAD_TO_SD = 1.4826  # a normal distribution's sd per median absolute deviation
-K_SIGMA = 2.5
 LOADED_DN = 50  # the insole's own no-signal threshold (health.QUIET_DN)
 
 
@@ -60,6 +61,7 @@ class Detector(NamedTuple):
     direction: int
     min_effect: float
     noise_floor: float
+    k_sigma: float
     recent: int = RECENT
 
     @property
@@ -68,9 +70,9 @@ class Detector(NamedTuple):
         return BASELINE_MIN + self.recent
 
 
-OVER_CORRECTION = Detector("over_correction", -1, 50, 15)
-INSOLE_WEAR = Detector("insole_wear", -1, -math.log(0.85), 0.03)
-ASYMMETRY = Detector("asymmetry", 0, 80, 15 * math.sqrt(2))
+OVER_CORRECTION = Detector("over_correction", -1, 50, 15, 2.5)
+INSOLE_WEAR = Detector("insole_wear", -1, -math.log(0.85), 0.03, 3.5)
+ASYMMETRY = Detector("asymmetry", 0, 80, 15 * math.sqrt(2), 3.0)
 KINDS = (OVER_CORRECTION.kind, INSOLE_WEAR.kind, ASYMMETRY.kind)
 
 
@@ -99,7 +101,7 @@ def first_change(values: Sequence[float], detector: Detector,
         spread = detector.noise_floor
         if n_base >= MAD_MIN_DAYS:
             spread = max(spread, MAD_TO_SD * median(abs(v - before) for v in values[:n_base]))
-        threshold = max(detector.min_effect, K_SIGMA * spread)
+        threshold = max(detector.min_effect, detector.k_sigma * spread)
         move = centre(t - recent + 1, t + 1) - before
         sign = detector.direction or (1 if move > 0 else -1)
         if move * sign < threshold:
