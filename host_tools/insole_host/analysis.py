@@ -65,8 +65,10 @@ def channel_name(channel: int) -> str:
 
 
 def _supinated_pct(days: list[dict]) -> Optional[float]:
-    total = sum(r["supinated"] + r["neutral"] + r["pronated"] for r in days)
-    return round(100.0 * sum(r["supinated"] for r in days) / total, 1) if total else None
+    """The median of the days' shares of supinated steps (one long day does not outweigh the rest)."""
+    shares = [100.0 * r["supinated"] / total for r in days
+              if (total := r["supinated"] + r["neutral"] + r["pronated"])]
+    return round(median(shares), 1) if shares else None
 
 
 def armed_at(acks: Iterable[dict], device_id: str, kind: str, channel: Optional[int] = None) -> int:
@@ -143,7 +145,8 @@ def insole_wear(dev: Device, records: list[dict], acks: Iterable[dict] = ()) -> 
         if change:
             ep = _episode(INSOLE_WEAR.kind, worn, values, change, device_id=dev.id, foot=dev.foot, channel=ch)
             ep.update(name=res["name"], size=round(100 * (math.exp(ep["after"] - ep["before"]) - 1)),
-                      before_dn=median(peaks[:change.baseline_days]), after_dn=median(peaks[change.start:]))
+                      before_dn=median(peaks[:change.baseline_days]), after_dn=median(peaks[change.start:]),
+                      now_dn=res["recent_dn"])
             ep.update(before=round(ep["before"], 4), after=round(ep["after"], 4))
             res["episode"] = ep
         out.append(res)
@@ -245,8 +248,8 @@ def _over_correction_message(dev: Device, ep: dict) -> str:
 def _wear_message(dev: Device, ep: dict) -> str:
     return (f"{dev.label}, channel {ep['channel']} ({ep['name']}): peak force {ep['size']:+d} % relative to the "
             f"foot's other sensors since {ep['start']}: {ep['before_dn']} dN (median of {ep['baseline']}) -> "
-            f"{ep['after_dn']} dN (median of {ep['days_since_start']} worn days since {ep['start']}); inspect the "
-            f"insole there for compression or cracks.")
+            f"{ep['after_dn']} dN (median of {ep['days_since_start']} worn days since {ep['start']}; last 3: "
+            f"{ep['now_dn']} dN); inspect the insole there for compression or cracks.")
 
 
 def _asymmetry_message(ep: dict) -> str:

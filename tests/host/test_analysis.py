@@ -95,7 +95,7 @@ def test_a_sensor_losing_its_share_is_insole_wear_on_that_channel():
     assert flag["message"] == (
         "left insole Anna (INS-L-0001), channel 6 (7 medial forefoot): peak force -30 % relative to the foot's "
         "other sensors since 2026-12-05: 1820 dN (median of 2026-11-25..2026-12-03) -> 1274 dN (median of 6 worn "
-        "days since 2026-12-05); inspect the insole there for compression or cracks.")
+        "days since 2026-12-05; last 3: 1274 dN); inspect the insole there for compression or cracks.")
 
 
 def test_a_small_drop_or_every_channel_dropping_is_not_wear():
@@ -183,3 +183,9 @@ def test_the_most_serious_flags_come_first():
     flags = analysis.analyse([LEFT, RIGHT], left + right)["flags"]
     assert [f["kind"] for f in flags][:2] == ["advisory", "over_correction"]
     assert flags[0]["device_id"] == RIGHT.id
+
+
+def test_one_long_atypical_day_does_not_dominate_the_supinated_share():
+    shares = [(300, 2100, 600)] * 6 + [(300, 2100, 600), (8000, 900, 100), (300, 2100, 600)]
+    p = analysis.pronation(mli_days([40] * 6 + [40, -250, 40], shares=shares))
+    assert (p["baseline_supinated_pct"], p["recent_supinated_pct"], p["recent_permille"]) == (10.0, 10.0, 40)
