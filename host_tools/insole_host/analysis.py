@@ -180,14 +180,14 @@ def _foot_days(records: list[dict], from_day: int = -1) -> dict:
 def asymmetry(left: list[dict], right: list[dict], acks: Iterable[dict] = (),
               open_over_correction: Iterable[dict] = ()) -> dict:
     """The asymmetry detector on the daily L - R mli_median difference, and the recent wear and step totals."""
-    acks = list(acks)
     from_day = max((a["from_day"] for a in acks if a["from_day"] is not None
                     and a["kind"] in (ASYMMETRY.kind, OVER_CORRECTION.kind, "*")), default=-1)
     lefts, rights = _foot_days(left, from_day), _foot_days(right, from_day)
     both = [d for d in sorted(set(lefts) & set(rights)) if is_worn(lefts[d]) and is_worn(rights[d])]
-    blocked = [ep for ep in open_over_correction]
+    blocked = list(open_over_correction)
     out = {"kind": ASYMMETRY.kind, "worn_days": len(both), "since": day_label(lefts[both[0]]) if both else None,
-           "blocked_by": [ep["device_id"] for ep in blocked], "episode": None, "usage": _usage(lefts, rights)}
+           "blocked_by": [ep["device_id"] for ep in blocked], "episode": None,
+           "usage": _usage(_foot_days(left), _foot_days(right))}
     if blocked:
         return out
     feet = {"L": [lefts[d]["mli_median"] for d in both], "R": [rights[d]["mli_median"] for d in both]}
@@ -263,9 +263,10 @@ def _usage_message(usage: dict) -> str:
     for what, noun in (("wear_s", "wear time"), ("steps", "steps")):
         if what in usage["flagged"]:
             u = usage[what]
-            parts.append(f"the {_foot(u['lower'])} insole recorded {u['short_pct']:.0f} % less {noun} than the "
-                         f"{_foot('R' if u['lower'] == 'L' else 'L')} ({u[u['lower']]} vs "
-                         f"{u['R' if u['lower'] == 'L' else 'L']})")
+            low, high = u["lower"], "R" if u["lower"] == "L" else "L"
+            amount = (lambda v: f"{v // 3600}:{v % 3600 // 60:02d} h") if what == "wear_s" else str
+            parts.append(f"the {_foot(low)} insole recorded {u['short_pct']:.0f} % less {noun} than the "
+                         f"{_foot(high)} ({amount(u[low])} vs {amount(u[high])})")
     return (f"{'; '.join(parts)} over the {usage['days']} days {usage['from']}..{usage['to']}: check that insole "
             f"is worn and charged.")
 
@@ -287,8 +288,8 @@ def judged(dev: Device, result: dict) -> list[str]:
         lines.append(f"{dev.label}: insole wear not judged yet on {len(short)} channels: "
                      f"{_needs(min(c['worn_days'] for c in short))}")
     if quiet:
-        lines.append(f"{dev.label}: no insole wear (a fall of 15 % or more in a sensor's share of the foot's peak "
-                     f"force) on channels {', '.join(str(c['channel']) for c in quiet)}")
+        lines.append(f"{dev.label}: no insole wear (a fall of {changes.WEAR_MIN_PCT} % or more in a sensor's share "
+                     f"of the foot's peak force) on channels {', '.join(str(c['channel']) for c in quiet)}")
     if unloaded:
         lines.append(f"{dev.label}: channels {', '.join(unloaded)} not judged: unloaded "
                      f"(median peak under {changes.LOADED_DN} dN in the first worn days)")

@@ -72,8 +72,9 @@ class Detector(NamedTuple):
         return BASELINE_MIN + self.recent
 
 
+WEAR_MIN_PCT = 15
 OVER_CORRECTION = Detector("over_correction", -1, 50, 15, 2.5)
-INSOLE_WEAR = Detector("insole_wear", -1, -math.log(0.85), 0.03, 3.5)
+INSOLE_WEAR = Detector("insole_wear", -1, -math.log(1 - WEAR_MIN_PCT / 100), 0.03, 3.5)
 ASYMMETRY = Detector("asymmetry", 0, 80, 15 * math.sqrt(2), 3.0)
 KINDS = (OVER_CORRECTION.kind, INSOLE_WEAR.kind, ASYMMETRY.kind)
 

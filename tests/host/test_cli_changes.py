@@ -49,3 +49,12 @@ def test_ack_of_an_unknown_device_is_a_usage_error(tmp_path):
         database.store_records(LEFT, encoded([fields(1)]))
     result = CliRunner().invoke(main, ["ack", "--device", "NOPE", "--db", str(path)])
     assert result.exit_code == 2 and "unknown device 'NOPE'" in result.output
+
+
+def test_simulate_prints_a_row_per_scenario():
+    from insole_host.simulate import SCENARIOS
+    result = CliRunner().invoke(main, ["simulate", "--runs", "1", "--seed", "7"])
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and lines[0].startswith("scenario") and len(lines) == 1 + len(SCENARIOS)
+    assert lines[1].startswith("supination shift 80 per mille") and "100 % <= 3" in lines[1]
+    assert lines[-1].startswith("stable feet, twice the noise") and "/ year" in lines[-1]
