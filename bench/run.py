@@ -6,6 +6,7 @@ board) running a walk in a 64 KB heap, the replay speed of a 16 h day, and the
 replay's CPU time per hour of recording (now and at BASE) and a 24 h day in
 the default heap. Duty cycle: the CPU busy fraction of the board loop on the
 virtual board, per activity and board, and what it comes to on each board's CPU.
+Host: the change detectors on simulated histories (`insole simulate`), last.
 """
 import json
 import os
@@ -223,13 +224,14 @@ def boards() -> None:
 def main(parts: list[str]) -> None:
     """Every figure, or only the parts named (bench/run.py duty core ...)."""
     from insole_host.benchmark import bench_host, bench_pull
+    from insole_host.simulate import table
     from insole_host.transport.bench import bench_ble
 
     walk = recordings.find_recording("GaCo01_01.txt", download=True)
     steps = {"core": lambda: core(walk), "duty": lambda: duty(walk), "day": lambda: day_replay(walk),
              "replay": lambda: replay_cpu(walk),
              "records": records, "boards": boards, "flash": flash_wear.main, "ble": bench_ble, "pull": bench_pull,
-             "host": bench_host}
+             "host": bench_host, "changes": lambda: table(runs=100)}
     unknown = set(parts) - set(steps)
     if unknown:
         sys.exit(f"bench: no part {', '.join(sorted(unknown))}; parts: {', '.join(steps)}")

@@ -88,8 +88,9 @@ def replay(file: str, foot: str, fmt: str, fault: tuple[str, ...], as_json: bool
     click.echo(json.dumps(result) if as_json else _summary(result))
 
 
-from insole_host import cli_data, cli_device, cli_virtual  # noqa: E402  (their commands join the group above)
+from insole_host import cli_changes, cli_data, cli_device, cli_virtual  # noqa: E402  (their commands join the group above)
 
 cli_data.register(main)
 cli_device.register(main)
+cli_changes.register(main)
 main.add_command(cli_virtual.virtual_group, "virtual")

@@ -18,6 +18,11 @@ Schema, version 3:
              limit before a pain rollback; a version 1 record, which has none,
              has its limit_s)
     imports  (v2) one row per `store_records` call: device_id, at, added, rejected
+    acknowledged  (v3) one row per acknowledged change or baseline reset: device_id
+             (NULL: both feet), kind ('over_correction', 'insole_wear', 'asymmetry',
+             '*' for a reset of every detector), channel (NULL: all), from_seq and
+             from_day (the detector's new baseline starts there), the episode's
+             start, size and message as shown, at (ISO UTC), note
 
 Records are decoded with the firmware's own codec. Storing a record twice is a
 no-op; a stored PARTIAL record (a checkpoint of an unfinished day) is replaced by
@@ -169,7 +174,17 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE records SET planned_s = limit_s")
 
 
-MIGRATIONS = (_v1, _v2, _v3)
+
+
+def _v4_acknowledged(conn: sqlite3.Connection) -> None:
+    conn.execute("""CREATE TABLE acknowledged (
+        device_id TEXT REFERENCES devices(id), kind TEXT NOT NULL, channel INTEGER,
+        from_seq INTEGER NOT NULL, from_day INTEGER, start TEXT, size REAL, message TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL, note TEXT NOT NULL DEFAULT '')""")
+
+
+MIGRATIONS = (_v1, _v2, _v3, _v4_acknowledged)
+ACK_COLUMNS = ("device_id", "kind", "channel", "from_seq", "from_day", "start", "size", "message", "at", "note")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -417,3 +432,26 @@ class Database:
             fields["peaks_dn"] = [fields.pop(c) for c in PEAK_COLUMNS]
             out.append(fields)
         return out
+
+    @_sql
+    def acknowledge(self, rows: Iterable[dict]) -> int:
+        """Store acknowledged changes or resets (dicts with ACK_COLUMNS but `at`); returns how many."""
+        at = _now()
+        rows = [tuple(dict({"message": "", "note": ""}, **{k: v for k, v in r.items() if v is not None},
+                           at=at).get(c) for c in ACK_COLUMNS) for r in rows]
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(f"INSERT INTO acknowledged ({', '.join(ACK_COLUMNS)}) "
+                                  f"VALUES ({', '.join('?' * len(ACK_COLUMNS))})", rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    @_sql
+    def acknowledged(self) -> list[dict]:
+        """Every acknowledged change and reset, oldest first."""
+        rows = self.conn.execute(f"SELECT {', '.join(ACK_COLUMNS)} FROM acknowledged ORDER BY rowid")
+        return [dict(zip(ACK_COLUMNS, row)) for row in rows]

@@ -119,6 +119,7 @@ class Report:
             keep = sorted({(r["clock_set"], r["day"]) for r in rows})[-days:]
             rows = [r for r in rows if (r["clock_set"], r["day"]) >= keep[0]] if keep else []
         datasets = sorted({d.virtual_dataset for d in devices if d.virtual_dataset})
+        acked = [a for a in database.acknowledged() if a["device_id"] in (None, *foot)]
         self.data = {
             "generated": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
             "days_shown": days,
@@ -129,7 +130,8 @@ class Report:
                          "missing_seqs": database.gaps(d.id)}
                         for d in devices],
             "days": rows,
-            "analysis": analysis.analyse(devices, records),
+            "analysis": analysis.analyse(devices, records, acked),
+            "acknowledged": acked,
             "credit": [recordings.credit(ds) for ds in datasets],
         }
         self._labels = {d.id: d.label for d in devices}
@@ -164,11 +166,13 @@ class Report:
             lines.append(self._text_row(r, width))
         if not self.data["days"]:
             lines.append("(no records)")
-        flags = [f for f in self.data["analysis"]["flags"] if f["kind"] != "advisory"]
-        if flags:
+        found = self.data["analysis"]
+        flags = [f for f in found["flags"] if f["kind"] != "advisory"]
+        if flags or found["judged"]:
             lines += ["", click.style("Analysis", bold=True)]
             lines += [click.style(f"- {f['message']}", fg="yellow" if f["severity"] == "warn" else None)
                       for f in flags]
+            lines += [f"  {line}" for line in found["judged"]]
         lines += ["", *self.data["credit"]] if self.data["credit"] else []
         return "\n".join(lines)
 
@@ -342,7 +346,7 @@ class Report:
         ax.text(0.995, 0.03, "supinated (lateral)", transform=ax.transAxes, ha="right", fontsize=8)
         ax.text(0.995, 0.90, "pronated (medial)", transform=ax.transAxes, ha="right", fontsize=8)
         ax.set_ylabel("pronation index (MLI, per mille)")
-        ax.set_title("Pronation trend (dotted: the baseline, median of the first 3 worn days)")
+        ax.set_title("Pronation trend (dotted: the baseline, median of the first worn days, at most 14)")
         ax.grid(axis="y", alpha=0.3)
         if rows:
             ax.legend(loc="upper left", fontsize=8, ncol=2)
@@ -375,8 +379,9 @@ class Report:
         if flags:
             parts.append("<ul class='flags'>" + "".join(
                 f"<li class='{e(f['severity'])}'>{e(f['message'])}</li>" for f in flags) + "</ul>")
-        else:
-            parts.append("<p>No over-correction, insole wear or left/right asymmetry found.</p>")
+        if d["analysis"]["judged"]:
+            parts.append("<ul class='judged'>" + "".join(f"<li>{e(line)}</li>" for line in d["analysis"]["judged"])
+                         + "</ul>")
         parts.append(self._html_analysis())
         png = base64.b64encode(self.png_bytes()).decode("ascii")
         parts.append(f"<h2>Wear and pronation</h2><img alt='wear time against the limit, and the pronation trend' "
@@ -415,23 +420,29 @@ class Report:
     def _html_analysis(self) -> str:
         e = _html.escape
         out = ["<table><tr><th>insole</th><th>MLI baseline ‰</th><th>MLI last 3 worn days ‰</th>"
-               "<th>supinated steps first / last</th><th>sensors (peak force first week → now, dN)</th></tr>"]
+               "<th>supinated steps baseline / last 3</th><th>sensors (peak force first 3 worn days → last 3, dN)</th>"
+               "</tr>"]
         for dev_id, res in self.data["analysis"]["devices"].items():
             p = res["pronation"]
             sensors = "; ".join(
-                f"{e(c['name'])}: {_dash(c['first_week_median_dn'])} → "
-                f"{_dash(c['recent_median_dn'])}"
-                + (f" <b>{e(c['status'])}</b>" if c["status"] != "ok" else "") for c in res["channels"])
+                f"{e(c['name'])}: {_dash(c['first_days_dn'])} → {_dash(c['recent_dn'])}"
+                + "".join(f" <b>{word}</b>" for word, on in (("flagged", c["flagged"]), ("wear", c["episode"]),
+                                                              ("unloaded", c["unloaded"])) if on)
+                for c in res["channels"])
             out.append(f"<tr><td>{e(self._labels[dev_id])}</td><td>{_signed(p['baseline_permille'])}</td>"
                        f"<td>{_signed(p['recent_permille'])}</td><td>{_share(p['baseline_supinated_pct'])} / "
                        f"{_share(p['recent_supinated_pct'])}</td><td class='sensors'>{sensors}</td></tr>")
         out.append("</table>")
-        asym = self.data["analysis"]["asymmetry"]
-        if asym:
-            out.append(f"<p>Left/right over {asym['common_days']} common days: worn {hm(asym['wear_s']['L'])} / "
-                       f"{hm(asym['wear_s']['R'])} h, steps {asym['steps']['L']} / {asym['steps']['R']}, "
-                       f"median MLI difference L − R {_signed(asym['mli_median_diff_permille'])} ‰."
-                       f"</p>")
+        usage = (self.data["analysis"]["asymmetry"] or {}).get("usage")
+        if usage:
+            out.append(f"<p>Left/right over the {usage['days']} days {e(usage['from'])}..{e(usage['to'])}: worn "
+                       f"{hm(usage['wear_s']['L'])} / {hm(usage['wear_s']['R'])} h, steps {usage['steps']['L']} / "
+                       f"{usage['steps']['R']}.</p>")
+        acked = self.data["acknowledged"]
+        if acked:
+            out.append("<p>Acknowledged:</p><ul>" + "".join(
+                f"<li>{e(a['at'])}: {e(a['message'] or 'new baseline from record ' + str(a['from_seq']))}"
+                f"{' (' + e(a['note']) + ')' if a['note'] else ''}</li>" for a in acked) + "</ul>")
         return "\n".join(out)
 
 
@@ -440,7 +451,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1250px; 
 h1 { margin-bottom: 0.2em; } .meta, .note, .credit { color: #555; font-size: 0.9em; }
 .advisory { border: 4px solid #c0392b; background: #fdecea; color: #7b1d13; padding: 1em 1.5em;
   font-size: 1.4em; margin: 1em 0; border-radius: 6px; }
-.flags li.warn { color: #8a5a00; } .flags li.info { color: #334; }
+.flags li.warn { color: #8a5a00; } .flags li.info { color: #334; } .judged { color: #555; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
 th { background: #f0f0f0; } td:nth-child(1), td:nth-child(2), td.sensors { text-align: left; }

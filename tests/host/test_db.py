@@ -141,7 +141,7 @@ def test_migration_from_v1(tmp_path):
     path = tmp_path / "old.db"
     make_v1(path)
     with Database(path) as database:
-        assert database.schema_version() == db.SCHEMA_VERSION == 3
+        assert database.schema_version() == db.SCHEMA_VERSION == 4
         (dev,) = database.devices()
         assert (dev.name, dev.first_seen, dev.virtual_dataset) == ("old name", "2026-11-01T08:00:00+00:00", None)
         first = fortnight()[0]
@@ -154,14 +154,14 @@ def test_migration_from_v1(tmp_path):
         dev = database.device(LEFT.id)
         assert (dev.name, dev.virtual_dataset, dev.first_seen) == ("old name", "gaitpdb", "2026-11-01T08:00:00+00:00")
     with Database(path) as again:
-        assert again.schema_version() == 3 and len(again.records()) == 14
+        assert again.schema_version() == 4 and len(again.records()) == 14
 
 
 def test_a_fresh_database_gets_every_migration(tmp_path):
     with Database(tmp_path / "sub" / "dir" / "new.db") as database:
-        assert database.schema_version() == 3
+        assert database.schema_version() == 4
         tables = {r[0] for r in database.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"devices", "records", "imports"}
+    assert tables == {"devices", "records", "imports", "acknowledged"}
 
 
 def test_a_newer_schema_is_refused(tmp_path):
@@ -216,7 +216,7 @@ def test_a_read_only_database_reads_but_refuses_writes(tmp_path):
         old = tmp_path / "old.db"
         make_v1(old)
         os.chmod(old, 0o444)
-        with pytest.raises(DatabaseReadOnly, match="schema v1 needs upgrading to v3"):
+        with pytest.raises(DatabaseReadOnly, match="schema v1 needs upgrading to v4"):
             Database(old)
     finally:
         os.chmod(path, 0o644)
@@ -225,3 +225,18 @@ def test_a_read_only_database_reads_but_refuses_writes(tmp_path):
 def test_default_path_is_in_the_user_data_dir(monkeypatch, tmp_path):
     monkeypatch.setattr(db.platformdirs, "user_data_dir", lambda app: str(tmp_path / app))
     assert db.default_path() == tmp_path / "insole" / "insole.db"
+
+
+def test_acknowledged_changes_are_kept_in_order(tmp_path):
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded(fortnight()))
+        assert database.acknowledged() == []
+        database.acknowledge([{"device_id": LEFT.id, "kind": "over_correction", "channel": None, "from_seq": 9,
+                               "from_day": 9833, "start": "2026-12-03", "size": -85, "message": "moved"},
+                              {"device_id": LEFT.id, "kind": "*", "from_seq": 15, "note": "new orthotic"}])
+    with Database(tmp_path / "i.db") as database:
+        first, reset = database.acknowledged()
+    assert (first["kind"], first["from_seq"], first["size"], first["message"], first["note"]) == \
+        ("over_correction", 9, -85, "moved", "")
+    assert (reset["kind"], reset["channel"], reset["from_day"], reset["note"]) == ("*", None, None, "new orthotic")
+    assert first["at"] and first["at"] == reset["at"]

@@ -135,7 +135,8 @@ def test_html_lists_the_findings(tmp_path):
     with Database(tmp_path / "i.db") as database:
         database.store_records(LEFT, encoded(days))
         page = Report(database).html_text()
-    assert "possible over-correction" in page and "class='advisory'" not in page
+    assert "over-correction since 2026-11-28" in page and "class='advisory'" not in page
+    assert "left/right asymmetry not judged: no right insole records" in page
 
 
 def test_a_pain_day_shows_the_limit_in_force_and_marks_the_rollback(tmp_path):
@@ -168,3 +169,29 @@ def test_the_plot_shows_the_rollback_pain_alerts_steps_and_advisory(tmp_path):
     assert [seg[0][1] for seg in rolled.get_segments()] == [1]  # ... rolled back to 1 h
     assert "7" in [t.get_text() for t in wear_ax.texts]  # the pain's severity
     assert steps_ax.get_ylabel() == "steps" and [p.get_height() for p in steps_ax.patches] == [3000] * 4
+
+
+def test_short_data_says_what_is_needed_not_none_found(tmp_path):
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded([fields(i) for i in range(1, 5)]))
+        database.store_records(RIGHT, encoded([fields(i) for i in range(1, 5)]))
+        report = Report(database)
+    text, page = click.unstyle(report.text()), report.html_text()
+    for shown in (text, page):
+        assert "over-correction not judged yet: needs 6 worn days, 4 so far" in shown
+        assert "insole wear not judged yet on 8 channels: needs 6 worn days, 4 so far" in shown
+        assert "asymmetry not judged yet: needs 6 dated days worn on both feet, 4 so far" in shown
+        assert "found" not in shown.replace("Findings", "")
+
+
+def test_an_acknowledged_change_leaves_the_findings_and_is_listed(tmp_path):
+    days = [fields(i + 1, mli_median=m) for i, m in enumerate([30, 10, 20, -200, -220, -240, -230])]
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded(days))
+        (episode,) = Report(database).data["analysis"]["episodes"]
+        database.acknowledge([{"device_id": LEFT.id, "kind": episode["kind"], "from_seq": episode["start_seq"],
+                               "message": "over-correction since 2026-11-28", "note": "new orthotic"}])
+        report = Report(database)
+    assert report.data["analysis"]["episodes"] == []
+    assert "Acknowledged:" in report.html_text() and "(new orthotic)" in report.html_text()
+    assert "over-correction not judged yet: needs 6 worn days, 4 so far" in click.unstyle(report.text())
