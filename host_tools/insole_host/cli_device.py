@@ -120,7 +120,7 @@ def _status_line(s: dict) -> str:
     limit = "no limit" if s["limit_s"] is None else f"{s['limit_s'] // 60} min"
     line = (f"worn {s['wear_s'] // 60} min of {limit}, {s['steps']} steps, pronation "
             f"{s['pronation_permille']:+d} per mille, battery {s['battery_pct']} %")
-    if s["flags"] & protocol.ADVISORY:
+    if s["flags"] & protocol.STATUS_ADVISORY:
         line = click.style("STOP and see a podiatrist (pain persisted at the start level). ", fg="red", bold=True) + line
     return line
 

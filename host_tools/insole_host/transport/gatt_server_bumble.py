@@ -12,9 +12,11 @@ is connected and starts again when it leaves.
 
 Per connection, as the aioble binding does: control-point writes go to
 InsoleService.control_write and the answer goes back as an indication; after
-an OK REQUEST_RECORDS the records follow, one per notification; queued alerts
-and a changed Status are notified on a bonded, authenticated link; RSC and
-Battery to anyone subscribed.
+an OK REQUEST_RECORDS the records follow, each with its tag, in notifications
+of at most the link's MTU - 3 bytes; queued alerts and a changed Status are
+notified on a bonded, authenticated link; RSC and Battery to anyone
+subscribed. Bumble sends a notification or indication only to a central whose
+CCCD asked for it.
 
 Bumble's virtual controller moves packets as fast as the event loop runs: no
 connection events. `pace=(n, interval_s)` spaces the record stream as a radio
@@ -195,7 +197,7 @@ class InsolePeripheral:
         while True:
             answer = await self._answers.get()
             await self.device.indicate_subscriber(connection, self.chars["control"], answer)
-            if answer[:2] == bytes((protocol.RESPONSE_BIT | protocol.REQUEST_RECORDS, protocol.OK)):
+            if protocol.starts_stream(answer):
                 await self._stream(connection)
 
     async def _stream(self, connection) -> None:
@@ -206,7 +208,8 @@ class InsolePeripheral:
                 await asyncio.sleep(self.pace[1])  # the next connection event
             return True
 
-        await self.service.send_records(send, lambda: self.allowed(gatt.RECORDS, connection))
+        await self.service.send_records(send, lambda: self.allowed(gatt.RECORDS, connection),
+                                        connection.att_mtu - 3)
 
     async def _alerts(self, connection) -> None:
         while True:
