@@ -13,7 +13,8 @@ SK, and so does every answer to it and every record of a stream it starts:
     record    record || HMAC(SK, "insole-rec" || ctr || record)[:8]       ctr: REQUEST_RECORDS'
 
 ctr is 1 for the first command of a session and one more for each command
-the device accepted. The labels differ by direction, so a device answer sent
+the host sends; the device takes a command only if its ctr is above the last
+one it took (a command the host saw refused leaves a gap, which is fine). The labels differ by direction, so a device answer sent
 back as a command does not verify; the counter makes a replayed or reordered
 command fail; SK is fresh per login, so nothing from another session
 verifies either. A relay that forwards the login learns neither K nor SK.
@@ -130,7 +131,8 @@ class Session:
 
     def unseal(self, data):
         """A command written in the session: (body, counter) when its tag is good and its
-        counter the next one (the counter moves on), else (None, "tag" or "counter")."""
+        counter above the last one taken (the counter moves on to it), else
+        (None, "tag" or "counter")."""
         if len(data) <= SEAL_LEN:
             return None, "tag"
         cut = len(data) - SEAL_LEN
@@ -138,7 +140,7 @@ class Session:
         counter = struct.unpack("<I", data[cut:cut + COUNTER_LEN])[0]
         if not equal(data[cut + COUNTER_LEN:], tag(self.session_key, COMMAND_LABEL, counter, body)):
             return None, "tag"
-        if counter != self.counter + 1:
+        if counter <= self.counter:
             return None, "counter"
         self.counter = counter
         return body, counter

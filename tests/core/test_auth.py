@@ -209,13 +209,14 @@ def test_a_session_takes_each_sealed_command_once_in_order():
     sk = s.session_key
     assert s.unseal(sealed(sk, 1, b"\x04")) == (b"\x04", 1)
     assert s.unseal(sealed(sk, 1, b"\x04")) == (None, "counter")  # replayed
-    assert s.unseal(sealed(sk, 3, b"\x04")) == (None, "counter")  # out of order
-    changed = bytearray(sealed(sk, 2, b"\x03\x05"))
+    assert s.unseal(sealed(sk, 3, b"\x05")) == (b"\x05", 3)  # a gap: the host's command 2 was lost
+    assert s.unseal(sealed(sk, 2, b"\x04")) == (None, "counter")  # out of order
+    changed = bytearray(sealed(sk, 4, b"\x03\x05"))
     changed[1] = 9
     assert s.unseal(bytes(changed)) == (None, "tag")  # modified
-    assert s.unseal(sealed(sk, 2, b"\x84\x00", RESPONSE_LABEL)) == (None, "tag")  # reflected
+    assert s.unseal(sealed(sk, 4, b"\x84\x00", RESPONSE_LABEL)) == (None, "tag")  # reflected
     assert s.unseal(b"\x04") == (None, "tag")  # no seal at all
-    assert s.unseal(sealed(b"k" * 32, 2, b"\x04")) == (None, "tag")  # another session's key
-    assert s.unseal(sealed(sk, 2, b"\x04")) == (b"\x04", 2)
+    assert s.unseal(sealed(b"k" * 32, 4, b"\x04")) == (None, "tag")  # another session's key
+    assert s.unseal(sealed(sk, 4, b"\x04")) == (b"\x04", 4)
     s.end()
     assert s.session_key is None

@@ -147,14 +147,14 @@ def test_in_a_session_a_changed_replayed_reordered_or_reflected_command_is_refus
     assert central.check(h.handle(first, True))[1] == p.OK
     refused = []
     refused.append(h.handle(first, True))                                     # replayed
-    skipped = central.seal(command(p.SNOOZE))
-    ahead = central.seal(command(p.ACK_ALERT))
-    refused.append(h.handle(ahead, True))                                     # out of order
+    older = central.seal(command(p.ACK_ALERT))
+    newer = central.seal(command(p.SNOOZE))
+    reflected = h.handle(newer, True)  # taken; its answer is written back below
+    assert central.check(reflected, 3)[1] == p.OK
+    refused.append(h.handle(older, True))                                     # out of order
     changed = bytearray(central.seal(command(p.REPORT_PAIN, 3)))
     changed[1] = 9
     refused.append(h.handle(bytes(changed), True))                            # modified
-    reflected = h.handle(skipped, True)  # the insole's own answer, written back
-    assert central.check(reflected, 2)[1] == p.OK
     refused.append(h.handle(reflected, True))                                 # reflected
     refused.append(h.handle(command(p.FACTORY_RESET, p.RESET_MAGIC), True))  # injected, unsealed
     codes = [response(r)[1] for r in refused]

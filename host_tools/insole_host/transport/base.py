@@ -194,18 +194,20 @@ class Transport(abc.ABC):
     async def command(self, opcode: int, *args, timeout: float = RESPONSE_TIMEOUT_S):
         """Send a command (encoded and checked as the insole checks it; in a session
         with its counter and tag); its OK value, or Rejected with the response code.
-        In a session an answer whose tag does not verify raises TransportError."""
+        In a session an OK, or any answer with a tag, must verify (else
+        TransportError); an untagged refusal is believed: it changes nothing."""
         body = codec.encode_command(opcode, *args)
         session = self.session
         counter, write = session.seal(body) if session else (0, body)
         self.last_counter = counter
         answer = await self.control(write, timeout)
         _, code, value, tag = codec.decode_response(answer)
-        if session is not None and code not in (protocol.BAD_TAG, protocol.BAD_COUNTER):
+        if session is not None and (code == protocol.OK or tag):
             if not session.answer_ok(counter, answer[:len(answer) - len(tag)], tag):
                 raise TransportError(f"the answer to {codec.command_name(opcode).upper()} fails its tag: "
                                      "changed on the way, or not from the insole of this session")
-        if code == protocol.OK and opcode in (protocol.AUTH_START, protocol.AUTH_END, protocol.FACTORY_RESET):
+        ended = code == protocol.OK and opcode in (protocol.AUTH_START, protocol.AUTH_END, protocol.FACTORY_RESET)
+        if ended or code == protocol.NOT_AUTHENTICATED:  # the insole's session is over
             self.session = None
         if code != protocol.OK:
             raise Rejected(opcode, code)

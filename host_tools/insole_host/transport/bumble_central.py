@@ -5,10 +5,9 @@
     BumbleCentral(device=central)            a Bumble Device already powered on (the tests:
                                              a virtual controller on a LocalLink)
 
-Connect, exchange the MTU (247 asked), secure the link: re-encrypt with the bond
-when the key store has one for the insole, else pair (LE Secure Connections,
-Just Works, bonding), then discover the table and subscribe. With a dongle the
-bonds are kept in `keystore` (a JSON file), so the next session only encrypts.
+Connect, exchange the MTU (247 asked; none when 23 is asked), secure the link:
+re-encrypt with the bond when the key store has one for the insole, else pair
+(LE Secure Connections with bonding), then discover the table and subscribe.
 """
 from __future__ import annotations
 
@@ -126,7 +125,8 @@ class BumbleCentral(Transport):
             raise TransportError(f"could not connect to {address}: {e}") from e
         self.connection.on("disconnection", lambda reason: self._link_lost())
         self.peer = Peer(self.connection)
-        self.mtu = await self.peer.request_mtu(self.want_mtu)
+        if self.want_mtu > 23:  # 23 is the default: no exchange, as some centrals do
+            self.mtu = await self.peer.request_mtu(self.want_mtu)
         if self.secure_link:
             await self.secure()
         await self.peer.discover_services()
