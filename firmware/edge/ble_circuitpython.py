@@ -42,19 +42,24 @@ Where it differs from aioble, because of what adafruit_ble offers:
   unconfirmed) is retried for `indicate_s`; one never sent leaves the write
   unanswered, and a record stream it would have counted is dropped.
 - Notifications (Status, Alerts, Records, RSC, battery) are set values: the
-  stack notifies a central that subscribed, and nobody else. A record or an
-  alert sent to a central that did not subscribe is lost (the host subscribes
-  to Records at connect). While the stack's buffers are full, setting a value
-  waits inside CircuitPython instead of failing.
+  stack notifies a central that subscribed, and nobody else; nothing is
+  indicated but the control point's answers (only the control point has the
+  indicate property, so a central cannot ask for more). A record or an alert
+  sent to a central that did not subscribe is lost (the host subscribes to
+  Records, Status and Alerts at connect). While the stack's buffers are full,
+  setting a value waits inside CircuitPython instead of failing.
 - MTU: adafruit_ble does not exchange it; CircuitPython answers the central's
-  Exchange MTU request (the host transports ask for 247). A record (55 bytes)
-  and an AUTH_PROOF (49) need at least 58.
-- Pairing: CircuitPython's nRF port pairs with legacy "Just Works" (LE Secure
-  Connections are not implemented there) and bonds, keeping the bonds in its
-  own flash area. `secure` is `connection.paired`: the link is encrypted; it
-  cannot tell a bonded key from a pairing without bonding. If the central has
-  not encrypted the link within `pair_after_s`, `connection.pair()` is asked
-  for; it blocks the event loop (sampling too) until pairing ends.
+  Exchange MTU request (the host transports ask for 247). Every value fits
+  MTU 23 but a record and its tag (63 bytes), which go out in notifications of
+  the connection's `max_packet_length` (MTU - 3).
+- Pairing: CircuitPython's nRF port pairs with legacy "Just Works" (neither LE
+  Secure Connections nor passkey entry are implemented there) and bonds,
+  keeping the bonds in its own flash area: this is the runtime that stays on
+  Just Works, so a provisioned passkey is not used here. `secure` is
+  `connection.paired`: the link is encrypted; it cannot tell a bonded key
+  from a pairing without bonding. If the central has not encrypted the link
+  within `pair_after_s`, `connection.pair()` is asked for; it blocks the event
+  loop (sampling too) until pairing ends.
 - Advertising: the exact bytes of gatt.advertising_data and
   gatt.scan_response_data (flags, appearance 0x0441, the insole service UUID,
   the name; the complete name and 0x1814 in the scan response) through an
@@ -72,10 +77,10 @@ from adafruit_ble.uuid import StandardUUID, VendorUUID
 from adafruit_ticks import ticks_diff, ticks_ms
 
 from edge.clock import Monotonic
-from insole import gatt, protocol, record
+from insole import gatt, protocol
 
 ADV_INTERVAL_S = 0.25
-CONTROL_MAX = 64  # the longest write (a custom SET_SCHEDULE: 15 + 32 rest days = 47) and then some
+CONTROL_MAX = 64  # the longest write (a sealed custom SET_SCHEDULE: 48 + 12) and then some
 _RETRY_S = 0.02   # the stack refused a value (an indication unconfirmed): try again after this
 # the longest value of each characteristic that changes; the fixed ones are as long as their value
 LENGTHS = {
@@ -83,7 +88,7 @@ LENGTHS = {
     "battery_level": 1,
     "status": struct.calcsize(protocol.STATUS_LAYOUT[0]),
     "alerts": struct.calcsize(protocol.ALERT_LAYOUT[0]),
-    "records": record.SIZE,
+    "records": protocol.UNIT_SIZE,
     "control": CONTROL_MAX,
 }
 _PROPERTIES = ((gatt.READ, Characteristic.READ), (gatt.WRITE, Characteristic.WRITE),
@@ -256,7 +261,7 @@ class Link:
             data = self._get("control")
             if data != answered:
                 answer = self.service.control_write(data, self.secure(connection))
-                stream = answer[0] == protocol.RESPONSE_BIT | protocol.REQUEST_RECORDS and answer[1] == protocol.OK
+                stream = protocol.starts_stream(answer)
                 if await self._send(connection, "control", answer, self.indicate_s):
                     answered = answer
                     self._update_status(connection)
@@ -283,12 +288,18 @@ class Link:
                 waited += _RETRY_S
         return False
 
+    @staticmethod
+    def payload_max(connection):
+        """The longest value one notification carries on this link (MTU - 3)."""
+        return getattr(connection._bleio_connection, "max_packet_length", 20)
+
     async def _records(self, connection):
         while connection.connected:
             await self.records_due.wait()
             self.records_due.clear()
             await self.service.send_records(lambda data: self._send(connection, "records", data, self.indicate_s),
-                                            lambda: self.allowed(gatt.RECORDS, connection))
+                                            lambda: self.allowed(gatt.RECORDS, connection),
+                                            self.payload_max(connection))
 
     async def _alerts(self, connection):
         while connection.connected:
