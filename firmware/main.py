@@ -65,7 +65,8 @@ def ble_link(device, store, cfg, board):
         except ImportError:
             return None
     service = InsoleService(device, store, bytes.fromhex(cfg["auth_key"]), cfg.get("device_id", "insole").encode(),
-                            random_bytes, session_clock(), battery_pct=lambda: battery_pct(board.battery_mv()))
+                            random_bytes, session_clock(), battery_pct=lambda: battery_pct(board.battery_mv()),
+                            passkey=cfg.get("passkey"))
     link = Link(service, cfg.get("name", "Insole"))
     link.register()
     return link

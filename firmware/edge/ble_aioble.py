@@ -66,6 +66,8 @@ _IO_NO_INPUT_OUTPUT = 3
 _IO_DISPLAY_ONLY = 0
 _IRQ_GATTS_WRITE = 3
 _IRQ_GATTS_READ_REQUEST = 4
+_IRQ_PASSKEY_ACTION = 31
+_PASSKEY_ACTION_DISPLAY = 3
 _FLAG_READ_ENCRYPTED = 0x0200
 _FLAG_WRITE_ENCRYPTED = 0x1000
 _ATT_INSUFFICIENT_AUTHENTICATION = 0x05
@@ -183,12 +185,15 @@ class Link:
         aioble.core.ble.irq(self._irq)
 
     def _irq(self, event, data):
-        """aioble's IRQ handler, with the CCCD writes noted first; an exception is
-        logged and swallowed (a read request is then refused)."""
+        """aioble's IRQ handler, with the CCCD writes noted and the passkey answered
+        first; an exception is logged and swallowed (a read request is then refused)."""
         try:
             if event == _IRQ_GATTS_WRITE and data[1] in self._cccd_handles:
                 value = aioble.core.ble.gatts_read(data[1])
                 self._cccd[(data[0], self._cccd_handles[data[1]])] = value[0] if value else 0
+            elif event == _IRQ_PASSKEY_ACTION and data[1] == _PASSKEY_ACTION_DISPLAY:
+                # aioble leaves passkeys to the application: "display" the provisioned one
+                aioble.core.ble.gap_passkey(data[0], data[1], self.service.passkey)
             return aioble.core.ble_irq(event, data)
         except Exception as e:
             self.irq_errors += 1

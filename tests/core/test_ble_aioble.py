@@ -147,6 +147,8 @@ def test_a_provisioned_passkey_pairs_with_passkey_entry():
         link.register()
         cfg = [c for c in aioble.calls if c[0] == "config"][0][1]
         assert cfg["mitm"] is True and cfg["io"] == 0 and cfg["le_secure"]  # display only: the insole "shows" it
+        aioble.core.deliver(aioble.core.IRQ_PASSKEY_ACTION, (70, 3, 0))  # the stack asks for the passkey to show
+        assert aioble.core.ble.passkeys == [(70, 3, 123456)]
     finally:
         remove_tree(path)
 

@@ -10,6 +10,7 @@ IRQ_CENTRAL_DISCONNECT = 2
 IRQ_GATTS_WRITE = 3
 IRQ_GATTS_READ_REQUEST = 4
 IRQ_GATTS_INDICATE_DONE = 20
+IRQ_PASSKEY_ACTION = 31
 
 _irq_handlers = []
 _shutdown_handlers = []
@@ -26,6 +27,7 @@ class FakeBLE:
         self.on = True
         self.broken = False  # True: the radio does not come back on
         self.on_off = []  # called when the radio goes off
+        self.passkeys = []  # (connection handle, action, passkey) given to gap_passkey
 
     def irq(self, handler):
         self.handler = handler
@@ -37,6 +39,9 @@ class FakeBLE:
                 for wake in self.on_off:
                     wake()
         return self.on
+
+    def gap_passkey(self, conn_handle, action, passkey):
+        self.passkeys.append((conn_handle, action, passkey))
 
     def gatts_read(self, handle):
         return self.db.get(handle, b"")
