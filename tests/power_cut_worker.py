@@ -34,7 +34,7 @@ for _p in (_here + "/core", _here + "/../firmware"):
 from fsfaults import TearingFs  # noqa: E402
 
 from edge.store import Store  # noqa: E402
-from insole.record import ADVISORY, PAIN, REST_DAY, SIZE, DaySummary, decode, encode  # noqa: E402
+from insole.record import FLAG_ADVISORY, FLAG_PAIN, FLAG_REST_DAY, SIZE, DaySummary, decode, encode  # noqa: E402
 
 DAYS = 7
 TICKS = 60
@@ -60,7 +60,7 @@ def limit_s(day):
 
 
 def day_flags(day):
-    return (ADVISORY if day == 2 else 0) | (PAIN if day == 3 else 0) | (REST_DAY if day == 5 else 0)
+    return (FLAG_ADVISORY if day == 2 else 0) | (FLAG_PAIN if day == 3 else 0) | (FLAG_REST_DAY if day == 5 else 0)
 
 
 def step_indices(day, tick, i):
@@ -155,7 +155,7 @@ class Scenario:
     def day_fields(self, day):
         flags = day_flags(day)
         return {"limit_s": limit_s(day), "alerts": self.alerts, "cadence_x10": 1000 + day,
-                "pain": 3 if flags & PAIN else 0, "flags": flags}
+                "pain": 3 if flags & FLAG_PAIN else 0, "flags": flags}
 
     def save_config(self, version):
         self.store.save_config(config_text(version).encode())

@@ -36,7 +36,7 @@ import os
 import struct
 
 from insole import record
-from insole.record import PARTIAL, SIZE, RecordError
+from insole.record import FLAG_PARTIAL, SIZE, RecordError
 
 ENOSPC = getattr(errno, "ENOSPC", 28)  # MicroPython's errno module leaves it out; the value is 28
 CFG_MAGIC = b"IC"
@@ -161,7 +161,7 @@ class Store:
             return None
         ck = record.decode(data)
         seq = ck["seq"]
-        if ck["flags"] & PARTIAL:
+        if ck["flags"] & FLAG_PARTIAL:
             if seq < end:
                 return None
             self.open_seq = seq
@@ -207,7 +207,7 @@ class Store:
 
     def checkpoint(self, data, now_s):
         """Write the open day's checkpoint: PARTIAL record bytes of seq `open_seq`."""
-        self._expect(data, self.open_seq, PARTIAL)
+        self._expect(data, self.open_seq, FLAG_PARTIAL)
         self._write_atomic(self._ckpt_tmp, self._ckpt, data)
         self._last_checkpoint = now_s
 
@@ -218,7 +218,7 @@ class Store:
         """
         seq = self.open_seq
         self._expect(closed, seq, 0)
-        self._expect(opening, seq + 1, PARTIAL)
+        self._expect(opening, seq + 1, FLAG_PARTIAL)
         self._write_atomic(self._ckpt_tmp, self._ckpt, closed)
         self._retry(self._put_slot, seq, closed)
         self.open_seq = seq + 1
@@ -228,10 +228,10 @@ class Store:
     @staticmethod
     def _expect(data, seq, partial):
         fields = record.decode(data)
-        if fields["seq"] != seq or fields["flags"] & PARTIAL != partial:
+        if fields["seq"] != seq or fields["flags"] & FLAG_PARTIAL != partial:
             raise ValueError("expected a %s record of seq %d, not %s seq %d" % (
                 "PARTIAL" if partial else "closed", seq,
-                "PARTIAL" if fields["flags"] & PARTIAL else "closed", fields["seq"]))
+                "PARTIAL" if fields["flags"] & FLAG_PARTIAL else "closed", fields["seq"]))
 
     # -- the log
 

@@ -140,7 +140,7 @@ def _pack(layout, values):
 
 
 def _limit(limit_s):
-    return STATUS_NO_LIMIT if limit_s is None or limit_s == alerts.NO_LIMIT else limit_s
+    return STATUS_NO_LIMIT if limit_s is None or limit_s == alerts.RING_NO_LIMIT else limit_s
 
 
 def encode_rsc(cadence_spm):

@@ -6,11 +6,11 @@ writes it and the host decodes it with this same module.
 
     off size field             unit
       0   1  version           (= 1)
-      1   1  flags             CLOCK_UNSET | PAIN | ADVISORY | REST_DAY | PARTIAL
+      1   1  flags             FLAG_CLOCK_UNSET | FLAG_PAIN | FLAG_ADVISORY | FLAG_REST_DAY | FLAG_PARTIAL
       2   4  seq               1, 2, ... with no gaps
-      6   2  day               days since 2000-01-01; days since boot with CLOCK_UNSET
+      6   2  day               days since 2000-01-01; days since boot with FLAG_CLOCK_UNSET
       8   4  wear_s            s
-     12   4  limit_s           s (0 = no limit)
+     12   4  limit_s           s (RECORD_NO_LIMIT, 0: no limit; 0 with FLAG_REST_DAY: rest day)
      16   4  steps             steps
      20   2  cadence_x10       steps/min x10
      22   2  mli_median        per-mille (signed): medial-lateral index
@@ -27,7 +27,7 @@ writes it and the host decodes it with this same module.
 The +-150 per-mille MLI thresholds are our working thresholds for this sensor
 layout (see pronation.py for the index), not clinical cut-offs.
 
-A checkpoint of an unfinished day is a record too, with PARTIAL set.
+A checkpoint of an unfinished day is a record too, with FLAG_PARTIAL set.
 `DaySummary` turns the day's per-step indices into a record's fields without
 allocating per step.
 """
@@ -36,12 +36,13 @@ from array import array
 
 VERSION = 1
 
-CLOCK_UNSET = 0x01
-PAIN = 0x02
-ADVISORY = 0x04
-REST_DAY = 0x08
-PARTIAL = 0x10
-KNOWN_FLAGS = CLOCK_UNSET | PAIN | ADVISORY | REST_DAY | PARTIAL
+FLAG_CLOCK_UNSET = 0x01
+FLAG_PAIN = 0x02
+FLAG_ADVISORY = 0x04
+FLAG_REST_DAY = 0x08
+FLAG_PARTIAL = 0x10
+KNOWN_FLAGS = FLAG_CLOCK_UNSET | FLAG_PAIN | FLAG_ADVISORY | FLAG_REST_DAY | FLAG_PARTIAL
+RECORD_NO_LIMIT = 0  # limit_s of a day without a limit (a rest day's limit 0 has FLAG_REST_DAY)
 
 SUPINATED_BELOW = -150
 PRONATED_ABOVE = 150
@@ -246,9 +247,9 @@ class DaySummary:
         }
 
     def snapshot(self, seq, day, wear_s, **more):
-        """A checkpoint of the unfinished day: the record bytes of `close(...)` with PARTIAL set."""
+        """A checkpoint of the unfinished day: the record bytes of `close(...)` with FLAG_PARTIAL set."""
         fields = self.close(seq, day, wear_s, **more)
-        fields["flags"] |= PARTIAL
+        fields["flags"] |= FLAG_PARTIAL
         return encode(fields)
 
     def restore(self, data):

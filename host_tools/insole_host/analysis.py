@@ -66,14 +66,14 @@ ADVISORY_TEXT = ("STOP wearing the insoles and see a podiatrist: pain was report
 
 def day_label(fields: dict) -> str:
     """The record's date (ISO), or 'boot+N' when its clock was not set."""
-    if fields["flags"] & record.CLOCK_UNSET:
+    if fields["flags"] & record.FLAG_CLOCK_UNSET:
         return f"boot+{fields['day']}"
     return (EPOCH + _dt.timedelta(days=fields["day"])).isoformat()
 
 
 def is_worn(fields: dict) -> bool:
     """A closed record of a day with wear and steps."""
-    return not fields["flags"] & record.PARTIAL and fields["wear_s"] > 0 and fields["steps"] > 0
+    return not fields["flags"] & record.FLAG_PARTIAL and fields["wear_s"] > 0 and fields["steps"] > 0
 
 
 def worn_days(records: Iterable[dict]) -> list[dict]:
@@ -136,11 +136,11 @@ def insole_wear(records: list[dict]) -> list[dict]:
 
 def advisory(records: list[dict]) -> dict:
     """Whether the podiatrist advisory stands (newest record), since when, and the pain days."""
-    active = bool(records) and bool(records[-1]["flags"] & record.ADVISORY)
+    active = bool(records) and bool(records[-1]["flags"] & record.FLAG_ADVISORY)
     since = None
     if active:
         i = len(records) - 1
-        while i > 0 and records[i - 1]["flags"] & record.ADVISORY:
+        while i > 0 and records[i - 1]["flags"] & record.FLAG_ADVISORY:
             i -= 1
         since = day_label(records[i])
     return {"active": active, "since": since, "text": ADVISORY_TEXT if active else None,
@@ -150,7 +150,7 @@ def advisory(records: list[dict]) -> dict:
 def _foot_days(records: list[dict]) -> dict:
     days = {}
     for r in records:
-        if r["flags"] & (record.CLOCK_UNSET | record.PARTIAL):
+        if r["flags"] & (record.FLAG_CLOCK_UNSET | record.FLAG_PARTIAL):
             continue
         if r["day"] not in days or r["wear_s"] > days[r["day"]]["wear_s"]:
             days[r["day"]] = r
