@@ -8,9 +8,9 @@ One central at a time. Per connection: the MTU is exchanged up to 247 and
 every value the insole sends fits the MTU the link has (records are cut into
 notifications of MTU - 3 bytes, protocol.py); pairing is LE Secure
 Connections with bonding, passkey entry when the service has a passkey (the
-insole "displays" the provisioned one and the host enters it; Just Works
-without one), and aioble keeps the bonds in a JSON file on the flash
-(`secrets`). A link loss ends the session and the link goes back to
+insole "displays" the provisioned one and the host enters it, and only a
+link paired that way counts as secure; Just Works without one), and aioble
+keeps the bonds in a JSON file on the flash (`secrets`). A link loss ends the session and the link goes back to
 advertising. Separate asyncio tasks serve the control point (written ->
 InsoleService.control_write -> one indication), the record stream, the alert
 events, the Status and, to a subscribed central, the RSC cadence and the
@@ -202,11 +202,11 @@ class Link:
 
     # -- access
 
-    @staticmethod
-    def secure(connection):
-        """Encrypted with a bonded key (the stack was set to LE Secure Connections)."""
+    def secure(self, connection):
+        """Encrypted with a bonded key (the stack was set to LE Secure Connections),
+        authenticated by the passkey when one was provisioned."""
         return bool(connection is not None and connection.is_connected() and connection.encrypted
-                    and connection.bonded)
+                    and connection.bonded and (self.service.passkey is None or connection.authenticated))
 
     def allowed(self, spec, connection):
         return connection is self.connection and self.service.allowed(spec, self.secure(connection))

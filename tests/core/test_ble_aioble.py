@@ -140,15 +140,30 @@ def test_registers_the_gatt_table_with_uuids_flags_access_and_the_gap_name():
         remove_tree(path)
 
 
-def test_a_provisioned_passkey_pairs_with_passkey_entry():
+def test_a_provisioned_passkey_pairs_with_passkey_entry_and_only_such_a_bond_counts():
     link, dev, store, service, clock, path = fresh()
-    try:
-        service.passkey = 123456
+    service.passkey = 123456
+
+    async def main():
         link.register()
         cfg = [c for c in aioble.calls if c[0] == "config"][0][1]
         assert cfg["mitm"] is True and cfg["io"] == 0 and cfg["le_secure"]  # display only: the insole "shows" it
         aioble.core.deliver(aioble.core.IRQ_PASSKEY_ACTION, (70, 3, 0))  # the stack asks for the passkey to show
         assert aioble.core.ble.passkeys == [(70, 3, 123456)]
+        task, just_works = connected(link)  # bonded, but the pairing was not authenticated
+        await settle()
+        assert (await plain(link, just_works, command(p.AUTH_START)))[1] == p.NOT_AUTHENTICATED
+        just_works.drop()
+        await settle()
+        by_passkey = join(link)
+        by_passkey.authenticated = True
+        await settle()
+        assert (await log_in(link, by_passkey))[0][1] == p.OK
+        task.cancel()
+        await settle(1)
+
+    try:
+        asyncio.run(main())
     finally:
         remove_tree(path)
 
