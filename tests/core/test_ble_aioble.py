@@ -20,6 +20,7 @@ import aioble.security  # noqa: E402
 
 from edge.ble_aioble import MTU, Link  # noqa: E402
 from insole import auth, gatt, protocol as p, record  # noqa: E402
+from insole.alerts import ADVISORY  # noqa: E402
 from link_stdio import build, live_day  # noqa: E402
 
 NAME = "Insole L"
@@ -467,3 +468,39 @@ def test_ble_restarts_when_neither_advertising_nor_connected_then_the_board():
         assert link.restarts == 3 and resets == [1]  # BLE restarted, then the board reset
     finally:
         remove_tree(path)
+
+
+def test_the_whole_session_at_mtu_23_27_185_247():
+    """Everything the insole sends arrives whole at each MTU (the fake cuts a value
+    to MTU - 3, so an answer or record too long would fail its tag)."""
+    for mtu in (23, 27, 185, 247):
+        link, dev, store, service, clock, path = fresh(days=6)
+
+        async def main():
+            link.register()
+            task, conn = connected(link, central_mtu=mtu)
+            await settle()
+            assert conn.mtu == mtu
+            _, central = await log_in(link, conn)
+            for name, build_write in SESSION_STEPS[1:-1]:
+                assert (await sealed(link, conn, central, build_write()))[1] == p.OK, name
+                if name == "request_records":
+                    pull = central.counter
+                    for _ in range(50):
+                        await settle(1)
+                        if len(b"".join(sent(conn, gatt.RECORDS))) == 6 * p.UNIT_SIZE:
+                            break
+                    assert [r["seq"] for r in records_of(conn, central, pull)] == list(range(1, 7))
+            dev.alerts.notify(ADVISORY, 0, 0, None)
+            await settle(5)
+            assert sent(conn, gatt.STATUS) and sent(conn, gatt.ALERTS)[-1][4] == ADVISORY
+            assert (await sealed(link, conn, central, command(p.FACTORY_RESET, p.RESET_MAGIC)))[1] == p.OK
+            sizes = [len(d) for _, d in conn.notified] + [len(d) for d in conn.indicated]
+            assert max(sizes) <= mtu - 3 and conn.unsolicited == []
+            task.cancel()
+            await settle(1)
+
+        try:
+            asyncio.run(main())
+        finally:
+            remove_tree(path)
