@@ -226,6 +226,23 @@ def test_a_busy_device_answers_busy_and_a_failing_one_internal_error():
     assert in_session(h, central, command(p.ZERO_CALIBRATION))[1] == p.OK
 
 
+def test_an_unexpected_exception_is_logged_before_internal_error():
+    import insole.commands as commands
+    h, device, _, _ = setup()
+    _, central = authenticate(h)
+    logged = []
+    keep = commands.log_exception
+    commands.log_exception = lambda where, error: logged.append((where, error))
+    try:
+        device.fail = OSError(28)
+        assert in_session(h, central, command(p.SNOOZE))[1] == p.INTERNAL_ERROR
+        device.fail = Busy()
+        assert in_session(h, central, command(p.SNOOZE))[1] == p.BUSY  # expected: not logged
+    finally:
+        commands.log_exception = keep
+    assert len(logged) == 1 and logged[0][0] == "control point 0x05" and isinstance(logged[0][1], OSError)
+
+
 def test_nothing_escapes_handle():
     h, _, _, _ = setup()
     for data in (None, "text", 5, [1, 2], bytearray(b"\x03\x04"), memoryview(b"\x0a")):
