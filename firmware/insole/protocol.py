@@ -51,7 +51,7 @@ AUTH_FAILED = 5
 BUSY = 6
 INTERNAL_ERROR = 7
 BAD_TAG = 8       # in a session: the command's tag does not verify (changed, reflected, or none)
-BAD_COUNTER = 9   # in a session: the tag is good but the counter is not the next one (replayed, reordered)
+BAD_COUNTER = 9   # in a session: the tag is good but the counter is not above the last taken (replayed, reordered)
 RESPONSE_NAMES = ("OK", "UNKNOWN_OPCODE", "BAD_LENGTH", "BAD_VALUE", "NOT_AUTHENTICATED",
                   "AUTH_FAILED", "BUSY", "INTERNAL_ERROR", "BAD_TAG", "BAD_COUNTER")
 
@@ -74,8 +74,8 @@ UNIT_SIZE = record.SIZE + TAG_LEN
 RESET_MAGIC = 0x54455352  # b"RSET" little-endian
 PRESETS = ("standard", "gentle", "custom")
 MAX_REST = 32
-_CUSTOM = "<BIIIB"  # preset, start_s, step_s, cap_s, rest_every; then up to MAX_REST rest-day indices u8
-_CUSTOM_SIZE = struct.calcsize(_CUSTOM)
+CUSTOM_FORMAT = "<BIIIB"  # preset, start_s, step_s, cap_s, rest_every; then up to MAX_REST rest-day indices u8
+CUSTOM_SIZE = struct.calcsize(CUSTOM_FORMAT)
 
 # A layout: (struct format, ((field, lo, hi), ...)): an integer in lo..hi, or
 # with hi None, exactly lo bytes.
@@ -86,7 +86,7 @@ STATUS_LAYOUT = ("<IIIhBBI", (("wear_s", 0, U32), ("limit_s", 0, U32), ("steps",
 ALERT_LAYOUT = ("<IBIII", (("seq", 1, U32), ("kind", alerts.PRE_WARNING, alerts.PAIN_ROLLBACK),
                            ("day_second", 0, U32), ("wear_s", 0, U32), ("limit_s", 0, U32)))
 
-# opcode: (name, payload layout); the name is also the device's method (commands.py).
+# opcode: (name, payload layout); what each does is commands.DISPATCH.
 COMMANDS = {
     SET_TIME: ("set_time", ("<Ih", (("unix_s", MIN_UNIX_S, U32), ("tz_min",) + UTC_OFFSET_MIN))),
     SET_SCHEDULE: ("set_schedule", None),  # variable length: _parse_schedule
@@ -117,7 +117,7 @@ def _complaint(fields, values):
     return None
 
 
-def _parse(layout, data):
+def parse(layout, data):
     """(OK, values) or (BAD_LENGTH | BAD_VALUE, message); never raises on bytes."""
     fmt, fields = layout
     size = struct.calcsize(fmt)
@@ -128,7 +128,7 @@ def _parse(layout, data):
     return (BAD_VALUE, complaint) if complaint else (OK, values)
 
 
-def _pack(layout, values):
+def pack(layout, values):
     """The bytes of `values`, range-checked first (MicroPython's struct wraps silently)."""
     fmt, fields = layout
     if len(values) != len(fields):
@@ -145,18 +145,18 @@ def _limit(limit_s):
 
 def encode_rsc(cadence_spm):
     """RSC measurement: walking, speed 0 (not measured), cadence clamped to 0..255."""
-    return _pack(RSC_LAYOUT, (0, 0, min(max(cadence_spm, 0), 0xFF)))
+    return pack(RSC_LAYOUT, (0, 0, min(max(cadence_spm, 0), 0xFF)))
 
 
 def encode_status(wear_s, limit_s, steps, pronation_permille, battery_pct, flags, record_seq):
     """The Status value; limit_s None is no limit."""
-    return _pack(STATUS_LAYOUT, (wear_s, _limit(limit_s), steps, pronation_permille, battery_pct, flags, record_seq))
+    return pack(STATUS_LAYOUT, (wear_s, _limit(limit_s), steps, pronation_permille, battery_pct, flags, record_seq))
 
 
 def encode_alert(event):
     """An Alerts notification from AlertEngine.pop's (seq, kind, day_second, wear_s, limit_s)."""
     seq, kind, day_second, wear_s, limit_s = event
-    return _pack(ALERT_LAYOUT, (seq, kind, day_second, wear_s, _limit(limit_s)))
+    return pack(ALERT_LAYOUT, (seq, kind, day_second, wear_s, _limit(limit_s)))
 
 
 def _parse_schedule(payload):
@@ -168,12 +168,12 @@ def _parse_schedule(payload):
     preset = PRESETS[payload[0]]
     if preset != "custom":
         return (OK, (preset, {})) if len(payload) == 1 else (BAD_LENGTH, "preset %s takes no parameters" % preset)
-    if not _CUSTOM_SIZE <= len(payload) <= _CUSTOM_SIZE + MAX_REST:
+    if not CUSTOM_SIZE <= len(payload) <= CUSTOM_SIZE + MAX_REST:
         return BAD_LENGTH, "custom plan: %d bytes, expected %d..%d" % (
-            len(payload), _CUSTOM_SIZE, _CUSTOM_SIZE + MAX_REST)
-    _, start_s, step_s, cap_s, rest_every = struct.unpack_from(_CUSTOM, payload)
+            len(payload), CUSTOM_SIZE, CUSTOM_SIZE + MAX_REST)
+    _, start_s, step_s, cap_s, rest_every = struct.unpack_from(CUSTOM_FORMAT, payload)
     params = {"start_s": start_s, "step_s": step_s, "cap_s": cap_s,
-              "rest": tuple(payload[_CUSTOM_SIZE:]), "rest_every": rest_every}
+              "rest": tuple(payload[CUSTOM_SIZE:]), "rest_every": rest_every}
     try:
         custom_steps(**params)
     except ValueError as e:
@@ -194,7 +194,7 @@ def decode_command(data):
     if command is None:
         return opcode, UNKNOWN_OPCODE, "unknown opcode 0x%02x" % opcode
     payload = bytes(data[1:])
-    code, args = _parse_schedule(payload) if opcode == SET_SCHEDULE else _parse(command[1], payload)
+    code, args = _parse_schedule(payload) if opcode == SET_SCHEDULE else parse(command[1], payload)
     return opcode, code, args
 
 

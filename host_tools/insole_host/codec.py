@@ -19,7 +19,7 @@ from insole.schedule import CUSTOM_PARAMS  # noqa: E402
 
 
 def _unpack(layout, data: bytes, what: str) -> dict:
-    code, values = p._parse(layout, bytes(data))
+    code, values = p.parse(layout, bytes(data))
     if code != p.OK:
         raise ProtocolError(f"{what}: {values}")
     return dict(zip([f[0] for f in layout[1]], values))
@@ -88,7 +88,7 @@ def encode_command(opcode: int, *args) -> bytes:
         raise ProtocolError("unknown opcode 0x%02x" % opcode)
     name, layout = command
     try:
-        payload = _pack_schedule(*args) if opcode == p.SET_SCHEDULE else p._pack(layout, args)
+        payload = _pack_schedule(*args) if opcode == p.SET_SCHEDULE else p.pack(layout, args)
     except (ProtocolError, TypeError) as e:
         raise ProtocolError(f"{name}: {e}") from None
     data = bytes((opcode,)) + payload
@@ -115,7 +115,7 @@ def _pack_schedule(preset, params=None) -> bytes:
     rest = tuple(params.get("rest", ()))
     values = (p.PRESETS.index(preset), params["start_s"], params["step_s"], params["cap_s"],
               params.get("rest_every", 0)) + rest
-    layout = (p._CUSTOM + "B" * len(rest),
+    layout = (p.CUSTOM_FORMAT + "B" * len(rest),
               (("preset", 0, len(p.PRESETS) - 1), ("start_s", 0, p.U32), ("step_s", 0, p.U32),
                ("cap_s", 0, p.U32), ("rest_every", 0, 0xFF)) + (("rest", 0, 0xFF),) * len(rest))
-    return p._pack(layout, values)
+    return p.pack(layout, values)
