@@ -113,6 +113,7 @@ class BumbleCentral(Transport):
             config = DeviceConfiguration(name="insole-host", address=Address(self.address))
             self.device = Device(config=config, host=Host(self._hci.source, self._hci.sink))
             await self.device.power_on()
+            self.device.pairing_config_factory = lambda _connection: host_pairing()
         if self.keystore and not isinstance(self.device.keystore, JsonKeyStore):
             Path(self.keystore).parent.mkdir(parents=True, exist_ok=True)
             self.device.keystore = JsonKeyStore(None, self.keystore)
@@ -181,7 +182,8 @@ class BumbleCentral(Transport):
         passkey = self.passkey
         if passkey is None and (self.spec is not None or self.keys_dir is not None):
             passkey = provisioned_passkey(await self.read(gatt.SERIAL), self.keys_dir)
-        self.device.pairing_config_factory = lambda _connection: host_pairing(passkey)
+        if passkey is not None:  # else the device's own pairing (Just Works, bonding, unless a test set another)
+            self.device.pairing_config_factory = lambda _connection: host_pairing(passkey)
         try:
             if keys is not None:
                 await conn.encrypt()
