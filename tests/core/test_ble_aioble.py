@@ -56,6 +56,12 @@ async def settle(n=5):
         await asyncio.sleep(0.002)
 
 
+async def stop(task):
+    """Stop the link's run task and let it unwind."""
+    task.cancel()
+    await settle(1)
+
+
 async def exchange(link, conn, data):
     """The central writes `data`; the indication that answers it (raw)."""
     n = len(conn.indicated)
@@ -160,8 +166,7 @@ def test_a_provisioned_passkey_pairs_with_passkey_entry_and_only_such_a_bond_cou
         by_passkey.authenticated = True
         await settle()
         assert (await log_in(link, by_passkey))[0][1] == p.OK
-        task.cancel()
-        await settle(1)
+        await stop(task)
 
     try:
         asyncio.run(main())
@@ -178,8 +183,7 @@ def test_advertises_the_gatt_payloads_and_again_after_the_link_is_lost():
         await settle()
         conn.drop()
         await settle()
-        task.cancel()
-        await settle(1)
+        await stop(task)
         return conn
 
     try:
@@ -230,8 +234,7 @@ def test_a_session_commands_indications_records_alerts():
         assert sent(conn, gatt.STATUS)[-1][4:8] == b"\x10\x0e\x00\x00"  # and notified
         conn.drop()
         await settle()
-        task.cancel()
-        await settle(1)
+        await stop(task)
         return conn
 
     try:
@@ -276,8 +279,7 @@ def test_refuses_what_the_link_may_not_have_and_asks_for_security():
         assert code == p.AUTH_FAILED
         assert (await plain(link, bonded, command(p.SET_SCHEDULE, "gentle")))[1] == p.NOT_AUTHENTICATED
         await settle(10)
-        task.cancel()
-        await settle(1)
+        await stop(task)
         return plain_conn, unbonded, bonded
 
     try:
@@ -321,8 +323,7 @@ def test_a_stream_cut_by_a_link_loss_resumes_without_gap_or_duplicate():
             if len(sent(second, gatt.RECORDS)) == 35:
                 break
         got += [r["seq"] for r in records_of(second, central, pull)]
-        task.cancel()
-        await settle(1)
+        await stop(task)
         return got
 
     try:
@@ -389,8 +390,7 @@ def test_the_link_comes_back_after_a_drop_right_after_every_exchange_with_strang
                 assert conn.unsolicited == [], (depth, conn.unsolicited)
         for s in strangers:
             assert s.unsolicited == [] and s.notified == [] and s.indicated == []
-        task.cancel()
-        await settle(1)
+        await stop(task)
 
     try:
         asyncio.run(main())
@@ -419,8 +419,7 @@ def test_the_fake_stack_keeps_nimbles_rules():
         await settle()
         back = join(link)
         await settle(5)
-        task.cancel()
-        await settle(1)
+        await stop(task)
         return link.connection is back or back in aioble._connections.values()
 
     try:
@@ -460,8 +459,7 @@ def test_ble_restarts_when_neither_advertising_nor_connected_then_the_board():
         assert link.restarts == 2 and resets == []
         clock.ms += 30000
         await settle(5)
-        task.cancel()
-        await settle(1)
+        await stop(task)
 
     try:
         asyncio.run(main())
@@ -497,8 +495,7 @@ def test_the_whole_session_at_mtu_23_27_185_247():
             assert (await sealed(link, conn, central, command(p.FACTORY_RESET, p.RESET_MAGIC)))[1] == p.OK
             sizes = [len(d) for _, d in conn.notified] + [len(d) for d in conn.indicated]
             assert max(sizes) <= mtu - 3 and conn.unsolicited == []
-            task.cancel()
-            await settle(1)
+            await stop(task)
 
         try:
             asyncio.run(main())
