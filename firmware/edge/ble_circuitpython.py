@@ -60,6 +60,9 @@ Where it differs from aioble, because of what adafruit_ble offers:
   from a pairing without bonding. If the central has not encrypted the link
   within `pair_after_s`, `connection.pair()` is asked for; it blocks the event
   loop (sampling too) until pairing ends.
+- Last resort: when the link has been neither advertising nor connected for
+  `dead_s` (30 s), the adapter is switched off and on (`_bleio.adapter.enabled`),
+  then, if that did not help, the board is reset.
 - Advertising: the exact bytes of gatt.advertising_data and
   gatt.scan_response_data (flags, appearance 0x0441, the insole service UUID,
   the name; the complete name and 0x1814 in the scan response) through an
@@ -68,6 +71,7 @@ Where it differs from aioble, because of what adafruit_ble offers:
 import asyncio
 import struct
 
+import _bleio
 from adafruit_ble import BLERadio
 from adafruit_ble.advertising import Advertisement
 from adafruit_ble.attributes import Attribute
@@ -78,8 +82,10 @@ from adafruit_ticks import ticks_diff, ticks_ms
 
 from edge.clock import Monotonic
 from insole import gatt, protocol
+from insole.compat import log_exception
 
 ADV_INTERVAL_S = 0.25
+DEAD_S = 30       # neither advertising nor connected this long: restart the adapter, then the board
 CONTROL_MAX = 64  # the longest write (a sealed custom SET_SCHEDULE: 48 + 12) and then some
 _RETRY_S = 0.02   # the stack refused a value (an indication unconfirmed): try again after this
 # the longest value of each characteristic that changes; the fixed ones are as long as their value
@@ -98,6 +104,11 @@ _PROPERTIES = ((gatt.READ, Characteristic.READ), (gatt.WRITE, Characteristic.WRI
 def session_clock():
     """The auth session's clock: adafruit_ticks folded."""
     return Monotonic(ticks_ms, ticks_diff)
+
+
+def _board_reset():
+    import microcontroller
+    microcontroller.reset()
 
 
 def _uuid(uuid):
@@ -124,7 +135,8 @@ class Link:
     """Serves one InsoleService over adafruit_ble; `run()` loops for ever."""
 
     def __init__(self, service, name, status_s=2, rsc_s=1, battery_s=60, alert_s=1, pair_after_s=1,
-                 control_s=0.02, poll_s=0.1, indicate_s=2, adv_interval_s=ADV_INTERVAL_S):
+                 control_s=0.02, poll_s=0.1, indicate_s=2, adv_interval_s=ADV_INTERVAL_S, dead_s=DEAD_S,
+                 reset=_board_reset):
         self.adv = RawAdvertisement(gatt.advertising_data(name))  # checks the name now
         self.resp = RawAdvertisement(gatt.scan_response_data(name))
         self.service = service
@@ -138,6 +150,9 @@ class Link:
         self.poll_s = poll_s
         self.indicate_s = indicate_s
         self.adv_interval_s = adv_interval_s
+        self.dead_s = dead_s
+        self.reset = reset
+        self.restarts = 0
         self.radio = None
         self.connection = None
         self.records_due = asyncio.Event()
@@ -209,16 +224,42 @@ class Link:
             await self.serve(connection)
 
     async def _connected(self):
-        """Advertise until a central connects (the stack stops advertising then)."""
+        """Advertise until a central connects (the stack stops advertising then). Last
+        resort: neither advertising nor connected for `dead_s`, the adapter is
+        switched off and on; if that does not bring advertising back, `reset()`
+        (the board's microcontroller.reset) runs."""
         radio = self.radio
+        alive_ms = self.service.clock_ms()
+        restarted = False
         while True:
             for connection in radio.connections:
                 if connection.connected:
                     return connection
+            now = self.service.clock_ms()  # also keeps a folded ticks clock folded while nobody is connected
             if not radio.advertising:
-                radio.start_advertising(self.adv, scan_response=self.resp, interval=self.adv_interval_s)
-            self.service.clock_ms()  # keeps a folded ticks clock folded while nobody is connected
+                try:
+                    radio.start_advertising(self.adv, scan_response=self.resp, interval=self.adv_interval_s)
+                except Exception as e:
+                    log_exception("BLE advertising", e)
+            if radio.advertising:
+                alive_ms = now
+                restarted = False
+            elif now - alive_ms >= self.dead_s * 1000:
+                if restarted:
+                    self.reset()
+                self.restart()
+                restarted = True
+                alive_ms = now
             await asyncio.sleep(self.poll_s)
+
+    def restart(self):
+        """Switch the BLE adapter off and on (the table and the bonds stay)."""
+        self.restarts += 1
+        try:
+            _bleio.adapter.enabled = False
+            _bleio.adapter.enabled = True
+        except Exception as e:
+            log_exception("BLE restart", e)
 
     async def serve(self, connection):
         """One connection, until it is lost."""

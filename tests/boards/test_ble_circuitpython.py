@@ -409,6 +409,38 @@ def test_a_second_link_is_dropped_and_gets_nothing(insole):
     assert not stray.notified and ("disconnect",) in _bleio.calls
 
 
+def test_the_adapter_restarts_when_neither_advertising_nor_connected_then_the_board(insole):
+    link, dev, store, service = insole()
+    resets = []
+    link.reset = lambda: resets.append(1)
+
+    async def main():
+        _bleio.adapter.broken = True  # the stack refuses to advertise
+        task = asyncio.create_task(link.run())
+        await settle(5)
+        assert link.restarts == 0 and not adverts()  # not yet 30 s
+        service.clock_ms.ms += 30000
+        await until(lambda: link.restarts == 1)
+        assert ("enabled", False) in _bleio.calls and ("enabled", True) in _bleio.calls and resets == []
+        _bleio.adapter.broken = False  # the restart helped: advertising again, a central gets in
+        await until(lambda: adverts())
+        conn, _ = await connected(link)
+        conn.drop()
+        await until(lambda: len(adverts()) == 2)
+        _bleio.adapter.broken = True
+        _bleio.adapter.advertising = False  # it stopped, and will not start again
+        await settle(3)
+        service.clock_ms.ms += 30000
+        await until(lambda: link.restarts == 2)
+        service.clock_ms.ms += 30000
+        await until(lambda: resets)
+        task.cancel()
+        await settle(1)
+
+    asyncio.run(main())
+    assert link.restarts == 3 and resets == [1]  # the adapter twice, then the board
+
+
 def test_main_picks_this_binding_where_aioble_is_missing(tmp_path, monkeypatch):
     import main
     from edge import ble_circuitpython

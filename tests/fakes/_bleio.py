@@ -6,7 +6,8 @@ nRF port's rules:
 - `adapter`: the radio. `start_advertising` takes at most 31 bytes of
   advertising data and of scan response ("Already advertising" while it
   does); a central connecting stops advertising. `adapter.name` is the GAP
-  Device Name.
+  Device Name. `adapter.enabled = False` stops it; while `adapter.broken`
+  (the test's switch) it refuses to advertise, enabled or not.
 - `Service(uuid)` adds a service to the local GATT table (`registered`), and
   `Characteristic.add_to_service` a characteristic to the newest one.
 - Setting a local characteristic's `value` checks it against `max_length`
@@ -168,9 +169,24 @@ class Adapter:
         self.address = Address(b"\x01\x02\x03\x04\x05\x06")
         self.advertising = False
         self.connectable = False
+        self.broken = False
+        self._enabled = True
+
+    @property
+    def enabled(self):
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, on):
+        calls.append(("enabled", bool(on)))
+        self._enabled = bool(on)
+        if not on:
+            self.advertising = False
 
     def start_advertising(self, data, *, scan_response=None, connectable=True, anonymous=False, timeout=0,
                           interval=0.1, tx_power=0, directed_to=None):
+        if self.broken or not self._enabled:
+            raise RuntimeError("the adapter does not advertise")
         if self.advertising:
             raise RuntimeError("Already advertising")
         data, resp = bytes(data), bytes(scan_response or b"")
