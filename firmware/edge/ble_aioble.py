@@ -301,7 +301,8 @@ class Link:
     @staticmethod
     def payload_max(connection):
         """The longest value one notification or indication carries on this link."""
-        return (getattr(connection, "mtu", None) or 23) - 3
+        mtu = getattr(connection, "mtu", None)
+        return mtu - 3 if mtu else protocol.PAYLOAD_MIN
 
     async def _mtu(self, connection):
         try:

@@ -332,7 +332,7 @@ class Link:
     @staticmethod
     def payload_max(connection):
         """The longest value one notification carries on this link (MTU - 3)."""
-        return getattr(connection._bleio_connection, "max_packet_length", 20)
+        return getattr(connection._bleio_connection, "max_packet_length", protocol.PAYLOAD_MIN)
 
     async def _records(self, connection):
         while connection.connected:
