@@ -296,8 +296,10 @@ class Link:
                 pass
 
     async def _control(self, connection):
-        """Poll the control point: a value other than the last answer is a new write."""
-        answered = self._get("control")
+        """Poll the control point: a value other than the last answer is a new write.
+        The value is empty when a connection starts (cleared after the last), so a
+        write that lands before this task first runs is still seen."""
+        answered = b""
         while connection.connected:
             data = self._get("control")
             if data != answered:

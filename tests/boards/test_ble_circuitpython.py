@@ -409,6 +409,21 @@ def test_a_second_link_is_dropped_and_gets_nothing(insole):
     assert not stray.notified and ("disconnect",) in _bleio.calls
 
 
+def test_a_write_that_lands_before_the_link_serves_the_connection_is_answered(insole):
+    link, dev, store, service = insole()
+
+    async def main():
+        task = await serving(link)
+        conn, _ = central()
+        assert conn.write(ch(gatt.CONTROL), command(p.AUTH_START)) == 0  # at once, before the link's tasks run
+        await until(lambda: conn.indicated)
+        assert response(conn.indicated[0])[:2] == (p.AUTH_START, p.OK)
+        task.cancel()
+        await settle(1)
+
+    asyncio.run(main())
+
+
 def test_the_adapter_restarts_when_neither_advertising_nor_connected_then_the_board(insole):
     link, dev, store, service = insole()
     resets = []
