@@ -54,7 +54,7 @@ import aioble.core
 import aioble.security  # its IRQ handler keeps the bonds (and the link's encryption state)
 import bluetooth
 
-from edge.clock import Monotonic
+from edge.clock import LastResort, Monotonic
 from insole import gatt, protocol
 from insole.compat import log_exception
 
@@ -249,22 +249,11 @@ class Link:
             watchdog.cancel()
 
     async def _watchdog(self):
-        alive_ms = self.service.clock_ms()
-        restarted = False
+        last_resort = LastResort(self.service.clock_ms, self.dead_s, self.restart, self.reset)
         while True:
             await asyncio.sleep(self.watch_s)
-            now = self.service.clock_ms()
-            live = self.state == ADVERTISING or (self.state == CONNECTED and self.connection is not None
-                                                 and self.connection.is_connected())
-            if live:
-                alive_ms = now
-                restarted = False
-            elif now - alive_ms >= self.dead_s * 1000:
-                if restarted:
-                    self.reset()
-                self.restart()
-                restarted = True
-                alive_ms = now
+            last_resort.check(self.state == ADVERTISING or (self.state == CONNECTED and self.connection is not None
+                                                             and self.connection.is_connected()))
 
     def restart(self):
         """Switch BLE off and on and register the table again (the bonds stay in `secrets`)."""

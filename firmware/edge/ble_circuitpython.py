@@ -80,7 +80,7 @@ from adafruit_ble.services import Service
 from adafruit_ble.uuid import StandardUUID, VendorUUID
 from adafruit_ticks import ticks_diff, ticks_ms
 
-from edge.clock import Monotonic
+from edge.clock import LastResort, Monotonic
 from insole import gatt, protocol
 from insole.compat import log_exception
 
@@ -229,27 +229,18 @@ class Link:
         switched off and on; if that does not bring advertising back, `reset()`
         (the board's microcontroller.reset) runs."""
         radio = self.radio
-        alive_ms = self.service.clock_ms()
-        restarted = False
+        # its clock reads also keep a folded ticks clock folded while nobody is connected
+        last_resort = LastResort(self.service.clock_ms, self.dead_s, self.restart, self.reset)
         while True:
             for connection in radio.connections:
                 if connection.connected:
                     return connection
-            now = self.service.clock_ms()  # also keeps a folded ticks clock folded while nobody is connected
             if not radio.advertising:
                 try:
                     radio.start_advertising(self.adv, scan_response=self.resp, interval=self.adv_interval_s)
                 except Exception as e:
                     log_exception("BLE advertising", e)
-            if radio.advertising:
-                alive_ms = now
-                restarted = False
-            elif now - alive_ms >= self.dead_s * 1000:
-                if restarted:
-                    self.reset()
-                self.restart()
-                restarted = True
-                alive_ms = now
+            last_resort.check(radio.advertising)
             await asyncio.sleep(self.poll_s)
 
     def restart(self):
