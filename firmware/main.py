@@ -68,7 +68,8 @@ def link_for(cfg, board, device, store):
     else:
         raise ValueError("config: link %r is not aioble, circuitpython or stdio" % kind)
     service = InsoleService(device, store, bytes.fromhex(cfg["auth_key"]), cfg["device_id"].encode(),
-                            random_bytes, session_clock(), battery_pct=lambda: battery_pct(board.battery_mv()))
+                            random_bytes, session_clock(), battery_pct=lambda: battery_pct(board.battery_mv()),
+                            passkey=cfg.get("passkey"))
     if kind == "stdio":
         return Link(service, board)
     return Link(service, cfg.get("name", "Insole"))

@@ -4,43 +4,81 @@
     link.register()                    # once, before asyncio runs the link
     asyncio.create_task(link.run())    # advertise, serve one central, advertise again
 
-One central at a time. Per connection: the MTU is exchanged up to 247 (a
-record notification is 55 bytes, an AUTH_PROOF write 49); pairing is LE
-Secure Connections, Just Works, with bonding, and aioble keeps the bonds in a
-JSON file on the flash (`secrets`); a link loss ends the session and the link
-goes back to advertising. Separate asyncio tasks serve the control point
-(written -> InsoleService.control_write -> indicate), the record stream (one
-record per notification, after a REQUEST_RECORDS), the alert events, the
-Status and, to anyone, the RSC cadence and the battery level. None of this
-runs in the sampling path: the tasks read the device's state between samples.
+One central at a time. Per connection: the MTU is exchanged up to 247 and
+every value the insole sends fits the MTU the link has (records are cut into
+notifications of MTU - 3 bytes, protocol.py); pairing is LE Secure
+Connections with bonding, passkey entry when the service has a passkey (the
+insole "displays" the provisioned one and the host enters it, and only a
+link paired that way counts as secure; Just Works without one), and aioble
+keeps the bonds in a JSON file on the flash (`secrets`). A link loss ends the session and the link goes back to
+advertising. Separate asyncio tasks serve the control point (written ->
+InsoleService.control_write -> one indication), the record stream, the alert
+events, the Status and, to a subscribed central, the RSC cadence and the
+battery level. None of this runs in the sampling path.
+
+What the real stack taught (MicroPython's unix port on NimBLE):
+
+- Nothing is written with `send_update`: NimBLE sends such a value to every
+  connection, subscribed or not, as an indication, and the confirmation of
+  one on a characteristic made without `indicate` raises inside aioble's IRQ
+  handler, after which MicroPython switches the handler off (no disconnect is
+  ever seen again). Values go out as notifications (`notify`), only on the
+  control point as indications (the answer to a write).
+- Notifications go only to a central that subscribed: the link follows the
+  CCCD writes the port reports (`_IRQ_GATTS_WRITE` on a CCCD handle, value
+  handle + 1). Where the port keeps the CCCDs to itself (NimBLE), the
+  insole's own values (Status, Alerts, Records) go only to an authenticated
+  session, whose host subscribed to them before AUTH_START (docs/ble.md),
+  and RSC and Battery go to nobody: read them.
+- The IRQ handler is wrapped (`register`): an exception in it is counted in
+  `irq_errors` and logged, never left to switch BLE off. Last resort: when the
+  link has been neither advertising nor connected for `dead_s` (30 s), BLE is
+  restarted; if that does not bring advertising back, `reset()` (the board's
+  machine.reset) runs.
 
 Access (gatt.py): the insole service's values need an encrypted link
-(_FLAG_*_ENCRYPTED: the stack answers Insufficient Encryption); Status reads
-also need a bonded link (else Insufficient Authentication) and a session (else
-Insufficient Authorization), answered by `on_read` where the port delivers
-read requests; for ports that do not, the Status value in the local database
-is kept empty while the link may not see it.
-Status, Alerts and Records notifications go out only when `allowed`.
+(_FLAG_*_ENCRYPTED: NimBLE answers Insufficient Authentication, 0x05, on an
+unencrypted link); Status reads also need a bonded link (else 0x05) and a
+session (else Insufficient Authorization, 0x08), answered by `on_read`; where
+the port does not deliver read requests, the Status value in the local
+database is kept empty while the link may not see it.
+
+GAP: the Device Name characteristic is the configured name (`gap_name`).
+MicroPython's NimBLE build fixes the GAP Appearance characteristic at 0x0000;
+the appearance 0x0441 is only in the advertising data.
 """
 import asyncio
 
 import aioble
+import aioble.core
 import aioble.security  # its IRQ handler keeps the bonds (and the link's encryption state)
 import bluetooth
 
-from edge.clock import Monotonic
+from edge.clock import LastResort, Monotonic
 from insole import gatt, protocol
+from insole.compat import log_exception
 
 ADV_INTERVAL_US = 1_022_500  # slow (Apple BLE guidelines list 1022.5 ms): only without a central
 MTU = 247
 SECRETS = "ble_secrets.json"
+DEAD_S = 30        # neither advertising nor connected this long: restart BLE, then the board
 _IO_NO_INPUT_OUTPUT = 3
+_IO_DISPLAY_ONLY = 0
+_IRQ_GATTS_WRITE = 3
+_IRQ_GATTS_READ_REQUEST = 4
+_IRQ_PASSKEY_ACTION = 31
+_PASSKEY_ACTION_DISPLAY = 3
 _FLAG_READ_ENCRYPTED = 0x0200
 _FLAG_WRITE_ENCRYPTED = 0x1000
 _ATT_INSUFFICIENT_AUTHENTICATION = 0x05
 _ATT_INSUFFICIENT_AUTHORIZATION = 0x08
-_CONTROL_MAX = 64  # the longest write (a custom SET_SCHEDULE: 15 + 32 rest days = 48) and then some
+_CONTROL_MAX = 64  # the longest write (a custom SET_SCHEDULE with its counter and tag) and then some
 _RETRY_S = 0.02    # the stack's buffers are full: try the notification again after this
+_CCCD_NOTIFY = 0x01
+
+IDLE = 0
+ADVERTISING = 1
+CONNECTED = 2
 
 
 def session_clock():
@@ -50,6 +88,11 @@ def session_clock():
 
 def _uuid(uuid):
     return bluetooth.UUID(uuid)
+
+
+def _board_reset():
+    import machine
+    machine.reset()
 
 
 class _Guarded(aioble.Characteristic):
@@ -72,7 +115,7 @@ class Link:
     """Serves one InsoleService over aioble; `run()` loops for ever."""
 
     def __init__(self, service, name, secrets=SECRETS, status_s=2, rsc_s=1, battery_s=60, alert_s=1,
-                 pair_after_s=1, adv_interval_us=ADV_INTERVAL_US):
+                 pair_after_s=1, adv_interval_us=ADV_INTERVAL_US, dead_s=DEAD_S, watch_s=1, reset=_board_reset):
         gatt.advertising_data(name)  # check the name now, not when advertising starts
         self.service = service
         self.name = name
@@ -83,10 +126,18 @@ class Link:
         self.alert_s = alert_s
         self.pair_after_s = pair_after_s
         self.adv_interval_us = adv_interval_us
+        self.dead_s = dead_s
+        self.watch_s = watch_s
+        self.reset = reset
         self.connection = None
+        self.state = IDLE
+        self.restarts = 0
+        self.irq_errors = 0
         self.records_due = asyncio.Event()
         self.chars = {}
         self.services = []
+        self._cccd = {}  # (connection handle, value handle) -> the CCCD bits the central wrote
+        self._cccd_handles = {}  # CCCD handle -> its characteristic's value handle
         for spec in gatt.SERVICES:
             svc = aioble.Service(_uuid(spec.uuid))
             for c in spec.characteristics:
@@ -110,38 +161,109 @@ class Link:
                 ch.flags |= _FLAG_WRITE_ENCRYPTED
         return ch
 
+    def _pairing(self):
+        """aioble.config's pairing keywords: passkey entry with a provisioned passkey."""
+        if self.service.passkey is None:
+            return {"mitm": False, "io": _IO_NO_INPUT_OUTPUT}
+        return {"mitm": True, "io": _IO_DISPLAY_ONLY}
+
     def register(self):
-        """Load the bonds, set pairing and MTU, register the table, fill the fixed values."""
+        """Load the bonds, set pairing, MTU and GAP name, register the table, fill the
+        fixed values, and wrap the IRQ handler."""
         aioble.security.load_secrets(self.secrets)
-        aioble.config(bond=True, le_secure=True, mitm=False, io=_IO_NO_INPUT_OUTPUT, mtu=MTU)
+        aioble.config(bond=True, le_secure=True, mtu=MTU, gap_name=self.name, **self._pairing())
         aioble.register_services(*self.services)
+        self._cccd_handles = {}
+        for ch in self.chars.values():
+            if ch.flags & (gatt.NOTIFY | gatt.INDICATE):
+                self._cccd_handles[ch._value_handle + 1] = ch._value_handle
         for spec in gatt.SERVICES:
             for c in spec.characteristics:
                 if c.flags & gatt.READ and c.access == gatt.OPEN:
                     self.chars[c.name].write(self.service.read(c))
         self.chars["status"].write(b"")
+        aioble.core.ble.irq(self._irq)
+
+    def _irq(self, event, data):
+        """aioble's IRQ handler, with the CCCD writes noted and the passkey answered
+        first; an exception is logged and swallowed (a read request is then refused)."""
+        try:
+            if event == _IRQ_GATTS_WRITE and data[1] in self._cccd_handles:
+                value = aioble.core.ble.gatts_read(data[1])
+                self._cccd[(data[0], self._cccd_handles[data[1]])] = value[0] if value else 0
+            elif event == _IRQ_PASSKEY_ACTION and data[1] == _PASSKEY_ACTION_DISPLAY:
+                # aioble leaves passkeys to the application: "display" the provisioned one
+                aioble.core.ble.gap_passkey(data[0], data[1], self.service.passkey)
+            return aioble.core.ble_irq(event, data)
+        except Exception as e:
+            self.irq_errors += 1
+            log_exception("BLE IRQ %d" % event, e)
+            return _ATT_INSUFFICIENT_AUTHORIZATION if event == _IRQ_GATTS_READ_REQUEST else None
 
     # -- access
 
-    @staticmethod
-    def secure(connection):
-        """Encrypted with a bonded key (the stack was set to LE Secure Connections)."""
+    def secure(self, connection):
+        """Encrypted with a bonded key (the stack was set to LE Secure Connections),
+        authenticated by the passkey when one was provisioned."""
         return bool(connection is not None and connection.is_connected() and connection.encrypted
-                    and connection.bonded)
+                    and connection.bonded and (self.service.passkey is None or connection.authenticated))
 
     def allowed(self, spec, connection):
         return connection is self.connection and self.service.allowed(spec, self.secure(connection))
 
+    def subscribed(self, spec, connection):
+        """Did the central subscribe to `spec`'s notifications? From its CCCD write
+        when the port reported one; without one, the insole's own values count as
+        subscribed for an authenticated session (the protocol has the host
+        subscribe before AUTH_START), the open ones do not."""
+        bits = self._cccd.get((connection._conn_handle, self.chars[spec.name]._value_handle))
+        if bits is None:
+            return spec.access == gatt.SESSION
+        return bool(bits & _CCCD_NOTIFY)
+
+    def may_notify(self, spec, connection):
+        return self.allowed(spec, connection) and self.subscribed(spec, connection)
+
     # -- the connection loop
 
     async def run(self):
-        """Advertise; serve the central that connects; when it leaves, advertise again."""
+        """Advertise; serve the central that connects; when it leaves, advertise again.
+        A watchdog restarts BLE (then the board) when neither happens for `dead_s`."""
+        watchdog = asyncio.create_task(self._watchdog())
         adv = gatt.advertising_data(self.name)
         resp = gatt.scan_response_data(self.name)
+        try:
+            while True:
+                self.state = ADVERTISING
+                try:
+                    connection = await aioble.advertise(self.adv_interval_us, adv_data=adv, resp_data=resp,
+                                                        appearance=gatt.APPEARANCE)
+                except OSError:  # the stack refuses to advertise: the watchdog decides
+                    self.state = IDLE
+                    await asyncio.sleep(self.watch_s)
+                    continue
+                self.state = CONNECTED
+                await self.serve(connection)
+                self.state = IDLE
+        finally:
+            watchdog.cancel()
+
+    async def _watchdog(self):
+        last_resort = LastResort(self.service.clock_ms, self.dead_s, self.restart, self.reset)
         while True:
-            connection = await aioble.advertise(self.adv_interval_us, adv_data=adv, resp_data=resp,
-                                                appearance=gatt.APPEARANCE)
-            await self.serve(connection)
+            await asyncio.sleep(self.watch_s)
+            last_resort.check(self.state == ADVERTISING or (self.state == CONNECTED and self.connection is not None
+                                                             and self.connection.is_connected()))
+
+    def restart(self):
+        """Switch BLE off and on and register the table again (the bonds stay in `secrets`)."""
+        self.restarts += 1
+        try:
+            aioble.stop()
+        except Exception:
+            pass
+        aioble.core.ble.active(True)
+        self.register()
 
     async def serve(self, connection):
         """One connection, until it is lost."""
@@ -159,23 +281,31 @@ class Link:
                 t.cancel()
             self.connection = None
             self.service.on_disconnect()
+            handle = connection._conn_handle
+            for key in [k for k in self._cccd if k[0] == handle]:
+                del self._cccd[key]
             self.chars["status"].write(b"")
             await asyncio.sleep(0)  # let the cancelled tasks unwind
+
+    @staticmethod
+    def payload_max(connection):
+        """The longest value one notification or indication carries on this link."""
+        mtu = getattr(connection, "mtu", None)
+        return mtu - 3 if mtu else protocol.PAYLOAD_MIN
 
     async def _mtu(self, connection):
         try:
             await connection.exchange_mtu(MTU)
-        except Exception:  # the central may have exchanged it first, or refuse: 23 still serves Status
+        except Exception:  # the central may have exchanged it first, or refuse: values fit 23 too
             pass
 
     async def _security(self, connection):
         """Ask for security if the central has not encrypted the link within
-        `pair_after_s`: a bonded central re-encrypts, a new one pairs (LE Secure
-        Connections, Just Works, bonding)."""
+        `pair_after_s`: a bonded central re-encrypts, a new one pairs."""
         await asyncio.sleep(self.pair_after_s)
         if connection.is_connected() and not connection.encrypted:
             try:
-                await connection.pair(bond=True, le_secure=True, mitm=False, io=_IO_NO_INPUT_OUTPUT)
+                await connection.pair(bond=True, le_secure=True, **self._pairing())
             except Exception:
                 pass
 
@@ -191,9 +321,10 @@ class Link:
             answer = self.service.control_write(data, self.secure(connection))
             try:
                 await control.indicate(connection, answer, timeout_ms=2000)
-            except Exception:
+            except Exception:  # unconfirmed or the link went: a stream it counted is dropped
+                self.service.stop_records()
                 continue
-            if answer[0] == protocol.RESPONSE_BIT | protocol.REQUEST_RECORDS and answer[1] == protocol.OK:
+            if protocol.starts_stream(answer):
                 self.records_due.set()
 
     async def _notify(self, ch, connection, data):
@@ -204,6 +335,8 @@ class Link:
                 return True
             except OSError:
                 await asyncio.sleep(_RETRY_S)
+            except ValueError:  # the link went between the check and the call
+                return False
         return False
 
     async def _records(self, connection):
@@ -212,12 +345,13 @@ class Link:
             await self.records_due.wait()
             self.records_due.clear()
             await self.service.send_records(lambda data: self._notify(records, connection, data),
-                                            lambda: self.allowed(gatt.RECORDS, connection))
+                                            lambda: self.may_notify(gatt.RECORDS, connection),
+                                            self.payload_max(connection))
 
     async def _alerts(self, connection):
         alerts = self.chars["alerts"]
         while connection.is_connected():
-            while self.allowed(gatt.ALERTS, connection):
+            while self.may_notify(gatt.ALERTS, connection):
                 data = self.service.next_alert()
                 if data is None or not await self._notify(alerts, connection, data):
                     break
@@ -231,7 +365,8 @@ class Link:
                 value = self.service.status_bytes()
                 if value != last:
                     status.write(value)
-                    await self._notify(status, connection, value)
+                    if self.subscribed(gatt.STATUS, connection):
+                        await self._notify(status, connection, value)
                     last = value
             elif last is not None:
                 status.write(b"")
@@ -239,9 +374,9 @@ class Link:
             await asyncio.sleep(self.status_s)
 
     async def _rsc(self, connection):
-        rsc = self.chars["rsc_measurement"]
         while connection.is_connected():
-            rsc.write(self.service.rsc_bytes(), True)  # to a subscribed central only
+            if self.subscribed(gatt.RSC_MEASUREMENT, connection):
+                await self._notify(self.chars["rsc_measurement"], connection, self.service.rsc_bytes())
             await asyncio.sleep(self.rsc_s)
 
     async def _battery(self, connection):
@@ -250,6 +385,8 @@ class Link:
         while connection.is_connected():
             value = self.service.battery_bytes()
             if value != last:
-                battery.write(value, True)
+                battery.write(value)  # for reads; a subscriber is notified
+                if self.subscribed(gatt.BATTERY_LEVEL, connection):
+                    await self._notify(battery, connection, value)
                 last = value
             await asyncio.sleep(self.battery_s)

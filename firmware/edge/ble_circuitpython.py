@@ -42,19 +42,27 @@ Where it differs from aioble, because of what adafruit_ble offers:
   unconfirmed) is retried for `indicate_s`; one never sent leaves the write
   unanswered, and a record stream it would have counted is dropped.
 - Notifications (Status, Alerts, Records, RSC, battery) are set values: the
-  stack notifies a central that subscribed, and nobody else. A record or an
-  alert sent to a central that did not subscribe is lost (the host subscribes
-  to Records at connect). While the stack's buffers are full, setting a value
-  waits inside CircuitPython instead of failing.
+  stack notifies a central that subscribed, and nobody else; nothing is
+  indicated but the control point's answers (only the control point has the
+  indicate property, so a central cannot ask for more). A record or an alert
+  sent to a central that did not subscribe is lost (the host subscribes to
+  Records, Status and Alerts at connect). While the stack's buffers are full,
+  setting a value waits inside CircuitPython instead of failing.
 - MTU: adafruit_ble does not exchange it; CircuitPython answers the central's
-  Exchange MTU request (the host transports ask for 247). A record (55 bytes)
-  and an AUTH_PROOF (49) need at least 58.
-- Pairing: CircuitPython's nRF port pairs with legacy "Just Works" (LE Secure
-  Connections are not implemented there) and bonds, keeping the bonds in its
-  own flash area. `secure` is `connection.paired`: the link is encrypted; it
-  cannot tell a bonded key from a pairing without bonding. If the central has
-  not encrypted the link within `pair_after_s`, `connection.pair()` is asked
-  for; it blocks the event loop (sampling too) until pairing ends.
+  Exchange MTU request (the host transports ask for 247). Every value fits
+  MTU 23 but a record and its tag (63 bytes), which go out in notifications of
+  the connection's `max_packet_length` (MTU - 3).
+- Pairing: CircuitPython's nRF port pairs with legacy "Just Works" (neither LE
+  Secure Connections nor passkey entry are implemented there) and bonds,
+  keeping the bonds in its own flash area: this is the runtime that stays on
+  Just Works, so a provisioned passkey is not used here. `secure` is
+  `connection.paired`: the link is encrypted; it cannot tell a bonded key
+  from a pairing without bonding. If the central has not encrypted the link
+  within `pair_after_s`, `connection.pair()` is asked for; it blocks the event
+  loop (sampling too) until pairing ends.
+- Last resort: when the link has been neither advertising nor connected for
+  `dead_s` (30 s), the adapter is switched off and on (`_bleio.adapter.enabled`),
+  then, if that did not help, the board is reset.
 - Advertising: the exact bytes of gatt.advertising_data and
   gatt.scan_response_data (flags, appearance 0x0441, the insole service UUID,
   the name; the complete name and 0x1814 in the scan response) through an
@@ -63,6 +71,7 @@ Where it differs from aioble, because of what adafruit_ble offers:
 import asyncio
 import struct
 
+import _bleio
 from adafruit_ble import BLERadio
 from adafruit_ble.advertising import Advertisement
 from adafruit_ble.attributes import Attribute
@@ -71,11 +80,13 @@ from adafruit_ble.services import Service
 from adafruit_ble.uuid import StandardUUID, VendorUUID
 from adafruit_ticks import ticks_diff, ticks_ms
 
-from edge.clock import Monotonic
-from insole import gatt, protocol, record
+from edge.clock import LastResort, Monotonic
+from insole import gatt, protocol
+from insole.compat import log_exception
 
 ADV_INTERVAL_S = 1.0225  # slow (Apple BLE guidelines list 1022.5 ms): only without a central
-CONTROL_MAX = 64  # the longest write (a custom SET_SCHEDULE: 15 + 32 rest days = 47) and then some
+DEAD_S = 30       # neither advertising nor connected this long: restart the adapter, then the board
+CONTROL_MAX = 64  # the longest write (a sealed custom SET_SCHEDULE: 48 + 12) and then some
 _RETRY_S = 0.02   # the stack refused a value (an indication unconfirmed): try again after this
 # the longest value of each characteristic that changes; the fixed ones are as long as their value
 LENGTHS = {
@@ -83,7 +94,7 @@ LENGTHS = {
     "battery_level": 1,
     "status": struct.calcsize(protocol.STATUS_LAYOUT[0]),
     "alerts": struct.calcsize(protocol.ALERT_LAYOUT[0]),
-    "records": record.SIZE,
+    "records": protocol.UNIT_SIZE,
     "control": CONTROL_MAX,
 }
 _PROPERTIES = ((gatt.READ, Characteristic.READ), (gatt.WRITE, Characteristic.WRITE),
@@ -93,6 +104,11 @@ _PROPERTIES = ((gatt.READ, Characteristic.READ), (gatt.WRITE, Characteristic.WRI
 def session_clock():
     """The auth session's clock: adafruit_ticks folded."""
     return Monotonic(ticks_ms, ticks_diff)
+
+
+def _board_reset():
+    import microcontroller
+    microcontroller.reset()
 
 
 def _uuid(uuid):
@@ -119,7 +135,8 @@ class Link:
     """Serves one InsoleService over adafruit_ble; `run()` loops for ever."""
 
     def __init__(self, service, name, status_s=2, rsc_s=1, battery_s=60, alert_s=1, pair_after_s=1,
-                 control_s=0.02, poll_s=0.1, indicate_s=2, adv_interval_s=ADV_INTERVAL_S):
+                 control_s=0.02, poll_s=0.1, indicate_s=2, adv_interval_s=ADV_INTERVAL_S, dead_s=DEAD_S,
+                 reset=_board_reset):
         self.adv = RawAdvertisement(gatt.advertising_data(name))  # checks the name now
         self.resp = RawAdvertisement(gatt.scan_response_data(name))
         self.service = service
@@ -133,6 +150,9 @@ class Link:
         self.poll_s = poll_s
         self.indicate_s = indicate_s
         self.adv_interval_s = adv_interval_s
+        self.dead_s = dead_s
+        self.reset = reset
+        self.restarts = 0
         self.radio = None
         self.connection = None
         self.records_due = asyncio.Event()
@@ -204,16 +224,33 @@ class Link:
             await self.serve(connection)
 
     async def _connected(self):
-        """Advertise until a central connects (the stack stops advertising then)."""
+        """Advertise until a central connects (the stack stops advertising then). Last
+        resort: neither advertising nor connected for `dead_s`, the adapter is
+        switched off and on; if that does not bring advertising back, `reset()`
+        (the board's microcontroller.reset) runs."""
         radio = self.radio
+        # its clock reads also keep a folded ticks clock folded while nobody is connected
+        last_resort = LastResort(self.service.clock_ms, self.dead_s, self.restart, self.reset)
         while True:
             for connection in radio.connections:
                 if connection.connected:
                     return connection
             if not radio.advertising:
-                radio.start_advertising(self.adv, scan_response=self.resp, interval=self.adv_interval_s)
-            self.service.clock_ms()  # keeps a folded ticks clock folded while nobody is connected
+                try:
+                    radio.start_advertising(self.adv, scan_response=self.resp, interval=self.adv_interval_s)
+                except Exception as e:
+                    log_exception("BLE advertising", e)
+            last_resort.check(radio.advertising)
             await asyncio.sleep(self.poll_s)
+
+    def restart(self):
+        """Switch the BLE adapter off and on (the table and the bonds stay)."""
+        self.restarts += 1
+        try:
+            _bleio.adapter.enabled = False
+            _bleio.adapter.enabled = True
+        except Exception as e:
+            log_exception("BLE restart", e)
 
     async def serve(self, connection):
         """One connection, until it is lost."""
@@ -250,13 +287,15 @@ class Link:
                 pass
 
     async def _control(self, connection):
-        """Poll the control point: a value other than the last answer is a new write."""
-        answered = self._get("control")
+        """Poll the control point: a value other than the last answer is a new write.
+        The value is empty when a connection starts (cleared after the last), so a
+        write that lands before this task first runs is still seen."""
+        answered = b""
         while connection.connected:
             data = self._get("control")
             if data != answered:
                 answer = self.service.control_write(data, self.secure(connection))
-                stream = answer[0] == protocol.RESPONSE_BIT | protocol.REQUEST_RECORDS and answer[1] == protocol.OK
+                stream = protocol.starts_stream(answer)
                 if await self._send(connection, "control", answer, self.indicate_s):
                     answered = answer
                     self._update_status(connection)
@@ -283,12 +322,18 @@ class Link:
                 waited += _RETRY_S
         return False
 
+    @staticmethod
+    def payload_max(connection):
+        """The longest value one notification carries on this link (MTU - 3)."""
+        return getattr(connection._bleio_connection, "max_packet_length", protocol.PAYLOAD_MIN)
+
     async def _records(self, connection):
         while connection.connected:
             await self.records_due.wait()
             self.records_due.clear()
             await self.service.send_records(lambda data: self._send(connection, "records", data, self.indicate_s),
-                                            lambda: self.allowed(gatt.RECORDS, connection))
+                                            lambda: self.allowed(gatt.RECORDS, connection),
+                                            self.payload_max(connection))
 
     async def _alerts(self, connection):
         while connection.connected:

@@ -1,5 +1,5 @@
-"""What every BLE binding needs from the board for the auth session: milliseconds
-that never wrap, and random bytes for the nonces."""
+"""What every BLE binding needs from the board: milliseconds that never wrap and
+random bytes for the auth session, and the last-resort timer of a dead link."""
 import os
 
 try:
@@ -38,3 +38,28 @@ class Monotonic:
 def random_bytes(n):
     """The auth nonces: the port's hardware random generator."""
     return os.urandom(n)
+
+
+class LastResort:
+    """A link neither advertising nor connected for `dead_s`: `restart()` BLE; still
+    so `dead_s` later, `reset()` the board. `check(live)` as often as convenient."""
+
+    def __init__(self, clock_ms, dead_s, restart, reset):
+        self.clock_ms = clock_ms
+        self.dead_s = dead_s
+        self.restart = restart
+        self.reset = reset
+        self.alive_ms = clock_ms()
+        self.restarted = False
+
+    def check(self, live):
+        now = self.clock_ms()
+        if live:
+            self.alive_ms = now
+            self.restarted = False
+        elif now - self.alive_ms >= self.dead_s * 1000:
+            if self.restarted:
+                self.reset()
+            self.restart()
+            self.restarted = True
+            self.alive_ms = now

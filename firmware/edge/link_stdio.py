@@ -47,6 +47,7 @@ for _service in gatt.SERVICES:
 ATT_INSUFFICIENT_AUTHENTICATION = 0x05
 ATT_INSUFFICIENT_AUTHORIZATION = 0x08
 ATT_READ_NOT_PERMITTED = 0x02
+PAYLOAD_MAX = 244  # the stdio link stands for an MTU of 247
 
 
 def session_clock():
@@ -103,7 +104,7 @@ class Link:
             service.on_disconnect()
         elif op == "W":
             self.send("I", hexlify(service.control_write(unhexlify(args[0]), self.secure)).decode())
-            for data in service.pending_records(lambda: service.allowed(gatt.RECORDS, self.secure)):
+            for data in service.pending_records(lambda: service.allowed(gatt.RECORDS, self.secure), PAYLOAD_MAX):
                 self.send("N", "records", hexlify(data).decode())
         elif op == "R":
             c = CHARACTERISTICS[args[0]]

@@ -52,7 +52,7 @@ import os
 import struct
 
 from insole import record
-from insole.record import PARTIAL, SIZE, RecordError
+from insole.record import FLAG_PARTIAL, SIZE, RecordError
 
 ENOSPC = getattr(errno, "ENOSPC", 28)  # MicroPython's errno module leaves it out; the value is 28
 META_MAGIC = b"IC"
@@ -202,7 +202,7 @@ class Store:
         data, state = found
         ck = record.decode(data)
         seq = ck["seq"]
-        if ck["flags"] & PARTIAL:
+        if ck["flags"] & FLAG_PARTIAL:
             if seq < end:
                 return None
             self.open_seq = seq
@@ -264,7 +264,7 @@ class Store:
     def checkpoint(self, data, state=b""):
         """Write the open day's checkpoint: PARTIAL record bytes of seq `open_seq`,
         and the device's state beside them."""
-        self._expect(data, self.open_seq, PARTIAL)
+        self._expect(data, self.open_seq, FLAG_PARTIAL)
         self._write_checkpoint(data, state)
 
     def close_day(self, closed, opening, state=b""):
@@ -275,7 +275,7 @@ class Store:
         """
         seq = self.open_seq
         self._expect(closed, seq, 0)
-        self._expect(opening, seq + 1, PARTIAL)
+        self._expect(opening, seq + 1, FLAG_PARTIAL)
         self._write_checkpoint(closed, state)
         self._retry(self._put_slot, seq, closed)
         self.open_seq = seq + 1
@@ -285,10 +285,10 @@ class Store:
     @staticmethod
     def _expect(data, seq, partial):
         fields = record.decode(data)
-        if fields["seq"] != seq or fields["flags"] & PARTIAL != partial:
+        if fields["seq"] != seq or fields["flags"] & FLAG_PARTIAL != partial:
             raise ValueError("expected a %s record of seq %d, not %s seq %d" % (
                 "PARTIAL" if partial else "closed", seq,
-                "PARTIAL" if fields["flags"] & PARTIAL else "closed", fields["seq"]))
+                "PARTIAL" if fields["flags"] & FLAG_PARTIAL else "closed", fields["seq"]))
 
     # -- the log
 

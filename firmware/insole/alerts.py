@@ -15,7 +15,8 @@ A new limit (a pain rollback) gets its own pre-warning, limit and repeats.
 With no limit (None) nothing fires.
 
 Every alert is queued for the BLE link in a preallocated ring of
-(seq, kind, day_second, wear_s, limit_s), limit_s NO_LIMIT (-1) for none.
+(seq, kind, day_second, wear_s, limit_s), limit_s RING_NO_LIMIT (-1) for none (the
+Status and Alerts on the air say STATUS_NO_LIMIT, a record RECORD_NO_LIMIT).
 seq rises by one per event and survives the day's rollover, so a gap in it
 shows the ring overflowed (the oldest event is dropped). `tick` allocates
 nothing.
@@ -30,7 +31,7 @@ ADVISORY = 4
 PAIN_ROLLBACK = 5
 
 EVENT_LEN = 5
-NO_LIMIT = -1
+RING_NO_LIMIT = -1
 
 
 class AlertEngine:
@@ -83,7 +84,7 @@ class AlertEngine:
         self._new_limit(None)
 
     def _new_limit(self, limit_s):
-        self.limit = NO_LIMIT if limit_s is None else limit_s
+        self.limit = RING_NO_LIMIT if limit_s is None else limit_s
         self.limit_at = max(self.limit, 1)
         self.pre_at = max(self.limit * self.pre_permille // 1000, 1)
         self.pre_fired = False
@@ -94,7 +95,7 @@ class AlertEngine:
     def tick(self, day_second, wear_s, limit_s, on_foot):
         """One second: returns the alert kind fired now, or NONE."""
         if limit_s is None:
-            if self.limit != NO_LIMIT:
+            if self.limit != RING_NO_LIMIT:
                 self._new_limit(None)
             return NONE
         if limit_s != self.limit:
@@ -133,7 +134,7 @@ class AlertEngine:
         """Queue an ADVISORY or PAIN_ROLLBACK event (not counted in `fired_today`)."""
         if kind != ADVISORY and kind != PAIN_ROLLBACK:
             raise ValueError("notify takes ADVISORY or PAIN_ROLLBACK, not %d" % kind)
-        self._queue(kind, day_second, wear_s, NO_LIMIT if limit_s is None else limit_s)
+        self._queue(kind, day_second, wear_s, RING_NO_LIMIT if limit_s is None else limit_s)
 
     def _queue(self, kind, day_second, wear_s, limit_s):
         if self.count == self.size:

@@ -9,6 +9,7 @@ day, never a unix timestamp.
 
 DAY_S = 86400
 EPOCH_2000 = 946684800  # unix seconds at 2000-01-01 00:00 UTC
+UTC_OFFSET_MIN = (-720, 840)  # minutes: UTC-12:00 .. UTC+14:00, the offsets in use
 
 
 class Clock:
@@ -31,8 +32,8 @@ class Clock:
 
     def set(self, unix_s, utc_offset_min):
         """Set local time; the day in progress takes the new date."""
-        if not -14 * 60 <= utc_offset_min <= 14 * 60:
-            raise ValueError("utc offset must be -840..840 minutes")
+        if not UTC_OFFSET_MIN[0] <= utc_offset_min <= UTC_OFFSET_MIN[1]:
+            raise ValueError("utc offset must be %d..%d minutes" % UTC_OFFSET_MIN)
         local = unix_s + utc_offset_min * 60 - EPOCH_2000
         if local < 0:
             raise ValueError("time before 2000-01-01")

@@ -206,14 +206,15 @@ class Device:
         limit = self.schedule.limit_s()
         flags = 0
         if self.clock.unset:
-            flags |= record.CLOCK_UNSET
+            flags |= record.FLAG_CLOCK_UNSET
         if self.schedule.pain_today:
-            flags |= record.PAIN
+            flags |= record.FLAG_PAIN
         if self.schedule.advisory:
-            flags |= record.ADVISORY
+            flags |= record.FLAG_ADVISORY
         if limit == 0:
-            flags |= record.REST_DAY
-        return {"limit_s": limit or 0, "planned_s": self.schedule.planned_s() or 0, "alerts": self.alerts.fired_today,
+            flags |= record.FLAG_REST_DAY
+        return {"limit_s": record.RECORD_NO_LIMIT if limit is None else limit,
+                "planned_s": self.schedule.planned_s() or 0, "alerts": self.alerts.fired_today,
                 "cadence_x10": self.pipeline.gait.cadence_x10(), "pain": self.schedule.pain_today,
                 "flags": flags, "health": self.pipeline.health}
 

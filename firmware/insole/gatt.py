@@ -34,7 +34,8 @@ OPEN = 0
 BONDED = 1
 SESSION = 2
 
-APPEARANCE = 0x0441  # Running Walking Sensor: In-Shoe
+APPEARANCE = 0x0441  # Running Walking Sensor: In-Shoe; in the advertising data only (the GAP
+# Appearance characteristic reads 0x0000 on MicroPython's NimBLE build, which fixes it)
 SENSOR_LOCATION_IN_SHOE = 2
 RSC_FEATURES = 0  # no stride length, distance, walking/running status, calibration or multiple locations
 

@@ -1,23 +1,29 @@
-"""Byte layouts of the BLE link, both directions (little-endian; docs/ble.md has the tables).
+"""Byte layouts of the BLE link and the device's side of them (little-endian; docs/ble.md has the tables).
 
     RSC measurement  flags u8 (0: walking, no optional fields), speed u16
                      (1/256 m/s: 0, not measured), cadence u8 (steps/min)
-    Status           wear_s u32, limit_s u32 (NO_LIMIT: none), steps u32,
+    Status           wear_s u32, limit_s u32 (STATUS_NO_LIMIT: none), steps u32,
                      pronation_permille i16, battery_pct u8, flags u8,
                      record_seq u32 (newest closed record, 0: none): 20 bytes
     Alert event      seq u32, kind u8, day_second u32, wear_s u32, limit_s u32
-    Records          one record per notification, as record.py encodes it
-    Control point    request: opcode u8 + payload; response (indication):
-                     0x80 | opcode, response code u8, a payload on some OKs
+    Records          a stream of units, record (record.py) + its 8-byte tag,
+                     each unit cut into notifications of at most MTU - 3 bytes
+    Control point    request: opcode u8 + payload (+ counter and tag in a
+                     session, auth.py); response (indication): 0x80 | opcode,
+                     response code u8, a payload on some OKs (+ tag)
 
-The firmware side never raises on what the radio brings: `decode_command`
-answers a response code. The host side raises ProtocolError with a message.
+Every value the device sends fits MTU - 3 at the smallest MTU, 23, except a
+record unit (63 bytes), which `record_chunks` cuts. The device side never
+raises on what the radio brings: `decode_command` answers a response code.
+The host's codecs are in host_tools (insole_host/codec.py): a board does not
+load them.
 """
 import struct
 
 from insole import alerts, record
-from insole.auth import MAC_LEN, NONCE_LEN
-from insole.schedule import CUSTOM_PARAMS, MAX_PAIN, custom_steps
+from insole.auth import NONCE_LEN, PROOF_LEN, TAG_LEN
+from insole.clock import UTC_OFFSET_MIN
+from insole.schedule import MAX_PAIN, custom_steps
 
 
 class ProtocolError(ValueError):
@@ -25,14 +31,15 @@ class ProtocolError(ValueError):
 
 
 U32 = 0xFFFFFFFF
-NO_LIMIT = U32
+STATUS_NO_LIMIT = U32  # limit_s of Status and Alerts: no limit today
 
-ON_FOOT = 0x01
-ADVISORY = 0x02
-CLOCK_UNSET = 0x04
-AUTHENTICATED = 0x08
-SNOOZED = 0x10
-SENSOR_FAULT = 0x20
+# Status flags (record.py has the record's own table)
+STATUS_ON_FOOT = 0x01
+STATUS_ADVISORY = 0x02
+STATUS_CLOCK_UNSET = 0x04
+STATUS_AUTHENTICATED = 0x08
+STATUS_SNOOZED = 0x10
+STATUS_SENSOR_FAULT = 0x20
 STATUS_FLAGS = 0x3F  # the flag bits are contiguous: any mix of them is 0..STATUS_FLAGS
 
 OK = 0
@@ -43,8 +50,10 @@ NOT_AUTHENTICATED = 4
 AUTH_FAILED = 5
 BUSY = 6
 INTERNAL_ERROR = 7
+BAD_TAG = 8       # in a session: the command's tag does not verify (changed, reflected, or none)
+BAD_COUNTER = 9   # in a session: the tag is good but the counter is not above the last taken (replayed, reordered)
 RESPONSE_NAMES = ("OK", "UNKNOWN_OPCODE", "BAD_LENGTH", "BAD_VALUE", "NOT_AUTHENTICATED",
-                  "AUTH_FAILED", "BUSY", "INTERNAL_ERROR")
+                  "AUTH_FAILED", "BUSY", "INTERNAL_ERROR", "BAD_TAG", "BAD_COUNTER")
 
 SET_TIME = 0x01
 SET_SCHEDULE = 0x02
@@ -60,12 +69,13 @@ FACTORY_RESET = 0x0B
 RESPONSE_BIT = 0x80
 
 MIN_UNIX_S = 1704067200  # 2024-01-01: anything earlier is a host bug (ms, or an unset clock)
-TZ_MIN = (-720, 840)     # UTC-12:00 .. UTC+14:00
+PAYLOAD_MIN = 20         # MTU 23 - 3: every value but a record unit fits in this
+UNIT_SIZE = record.SIZE + TAG_LEN
 RESET_MAGIC = 0x54455352  # b"RSET" little-endian
 PRESETS = ("standard", "gentle", "custom")
 MAX_REST = 32
-_CUSTOM = "<BIIIB"  # preset, start_s, step_s, cap_s, rest_every; then up to MAX_REST rest-day indices u8
-_CUSTOM_SIZE = struct.calcsize(_CUSTOM)
+CUSTOM_FORMAT = "<BIIIB"  # preset, start_s, step_s, cap_s, rest_every; then up to MAX_REST rest-day indices u8
+CUSTOM_SIZE = struct.calcsize(CUSTOM_FORMAT)
 
 # A layout: (struct format, ((field, lo, hi), ...)): an integer in lo..hi, or
 # with hi None, exactly lo bytes.
@@ -76,9 +86,9 @@ STATUS_LAYOUT = ("<IIIhBBI", (("wear_s", 0, U32), ("limit_s", 0, U32), ("steps",
 ALERT_LAYOUT = ("<IBIII", (("seq", 1, U32), ("kind", alerts.PRE_WARNING, alerts.PAIN_ROLLBACK),
                            ("day_second", 0, U32), ("wear_s", 0, U32), ("limit_s", 0, U32)))
 
-# opcode: (name, payload layout); the name is also the device's method (commands.py).
+# opcode: (name, payload layout); what each does is commands.DISPATCH.
 COMMANDS = {
-    SET_TIME: ("set_time", ("<Ih", (("unix_s", MIN_UNIX_S, U32), ("tz_min",) + TZ_MIN))),
+    SET_TIME: ("set_time", ("<Ih", (("unix_s", MIN_UNIX_S, U32), ("tz_min",) + UTC_OFFSET_MIN))),
     SET_SCHEDULE: ("set_schedule", None),  # variable length: _parse_schedule
     REPORT_PAIN: ("report_pain", ("<B", (("severity", 1, MAX_PAIN),))),
     ACK_ALERT: ("ack_alert", ("<", ())),
@@ -86,14 +96,14 @@ COMMANDS = {
     REQUEST_RECORDS: ("request_records", ("<I", (("after_seq", 0, U32),))),
     ZERO_CALIBRATION: ("zero_calibration", ("<", ())),
     AUTH_START: ("auth_start", ("<", ())),
-    AUTH_PROOF: ("auth_proof", ("<%ds%ds" % (NONCE_LEN, MAC_LEN),
-                                (("client_nonce", NONCE_LEN, None), ("mac", MAC_LEN, None)))),
+    AUTH_PROOF: ("auth_proof", ("<%ds%ds" % (NONCE_LEN, PROOF_LEN),
+                                (("client_nonce", NONCE_LEN, None), ("proof", PROOF_LEN, None)))),
     AUTH_END: ("auth_end", ("<", ())),
     FACTORY_RESET: ("factory_reset", ("<I", (("magic", RESET_MAGIC, RESET_MAGIC),))),
 }
 
 # The payload of an OK response, by opcode: device nonce, device proof, record count.
-RESPONSE_FORMATS = {AUTH_START: "<%ds" % NONCE_LEN, AUTH_PROOF: "<%ds" % MAC_LEN, REQUEST_RECORDS: "<I"}
+RESPONSE_FORMATS = {AUTH_START: "<%ds" % NONCE_LEN, AUTH_PROOF: "<%ds" % PROOF_LEN, REQUEST_RECORDS: "<I"}
 
 
 def _complaint(fields, values):
@@ -107,7 +117,7 @@ def _complaint(fields, values):
     return None
 
 
-def _parse(layout, data):
+def parse(layout, data):
     """(OK, values) or (BAD_LENGTH | BAD_VALUE, message); never raises on bytes."""
     fmt, fields = layout
     size = struct.calcsize(fmt)
@@ -118,7 +128,7 @@ def _parse(layout, data):
     return (BAD_VALUE, complaint) if complaint else (OK, values)
 
 
-def _pack(layout, values):
+def pack(layout, values):
     """The bytes of `values`, range-checked first (MicroPython's struct wraps silently)."""
     fmt, fields = layout
     if len(values) != len(fields):
@@ -129,61 +139,24 @@ def _pack(layout, values):
     return struct.pack(fmt, *values)
 
 
-def _unpack(layout, data, what):
-    """Host side: a dict of the fields, or ProtocolError."""
-    code, values = _parse(layout, data)
-    if code != OK:
-        raise ProtocolError("%s: %s" % (what, values))
-    return dict(zip([f[0] for f in layout[1]], values))
-
-
 def _limit(limit_s):
-    return NO_LIMIT if limit_s is None or limit_s == alerts.NO_LIMIT else limit_s
-
-
-def _unlimit(fields):
-    if fields["limit_s"] == NO_LIMIT:
-        fields["limit_s"] = None
-    return fields
+    return STATUS_NO_LIMIT if limit_s is None or limit_s == alerts.RING_NO_LIMIT else limit_s
 
 
 def encode_rsc(cadence_spm):
     """RSC measurement: walking, speed 0 (not measured), cadence clamped to 0..255."""
-    return _pack(RSC_LAYOUT, (0, 0, min(max(cadence_spm, 0), 0xFF)))
-
-
-def decode_rsc(data):
-    """{"flags", "speed_256", "cadence_spm"} of an RSC measurement."""
-    return _unpack(RSC_LAYOUT, data, "RSC measurement")
+    return pack(RSC_LAYOUT, (0, 0, min(max(cadence_spm, 0), 0xFF)))
 
 
 def encode_status(wear_s, limit_s, steps, pronation_permille, battery_pct, flags, record_seq):
     """The Status value; limit_s None is no limit."""
-    return _pack(STATUS_LAYOUT, (wear_s, _limit(limit_s), steps, pronation_permille, battery_pct, flags, record_seq))
-
-
-def decode_status(data):
-    """The Status fields (keyword arguments of encode_status)."""
-    return _unlimit(_unpack(STATUS_LAYOUT, data, "status"))
+    return pack(STATUS_LAYOUT, (wear_s, _limit(limit_s), steps, pronation_permille, battery_pct, flags, record_seq))
 
 
 def encode_alert(event):
     """An Alerts notification from AlertEngine.pop's (seq, kind, day_second, wear_s, limit_s)."""
     seq, kind, day_second, wear_s, limit_s = event
-    return _pack(ALERT_LAYOUT, (seq, kind, day_second, wear_s, _limit(limit_s)))
-
-
-def decode_alert(data):
-    """{"seq", "kind", "day_second", "wear_s", "limit_s"} of an alert event; limit_s None: no limit."""
-    return _unlimit(_unpack(ALERT_LAYOUT, data, "alert event"))
-
-
-def decode_record(data):
-    """The record fields of a Records notification (exactly one record)."""
-    try:
-        return record.decode(data)
-    except record.RecordError as e:
-        raise ProtocolError("records notification: %s" % e)
+    return pack(ALERT_LAYOUT, (seq, kind, day_second, wear_s, _limit(limit_s)))
 
 
 def _parse_schedule(payload):
@@ -195,12 +168,12 @@ def _parse_schedule(payload):
     preset = PRESETS[payload[0]]
     if preset != "custom":
         return (OK, (preset, {})) if len(payload) == 1 else (BAD_LENGTH, "preset %s takes no parameters" % preset)
-    if not _CUSTOM_SIZE <= len(payload) <= _CUSTOM_SIZE + MAX_REST:
+    if not CUSTOM_SIZE <= len(payload) <= CUSTOM_SIZE + MAX_REST:
         return BAD_LENGTH, "custom plan: %d bytes, expected %d..%d" % (
-            len(payload), _CUSTOM_SIZE, _CUSTOM_SIZE + MAX_REST)
-    _, start_s, step_s, cap_s, rest_every = struct.unpack_from(_CUSTOM, payload)
+            len(payload), CUSTOM_SIZE, CUSTOM_SIZE + MAX_REST)
+    _, start_s, step_s, cap_s, rest_every = struct.unpack_from(CUSTOM_FORMAT, payload)
     params = {"start_s": start_s, "step_s": step_s, "cap_s": cap_s,
-              "rest": tuple(payload[_CUSTOM_SIZE:]), "rest_every": rest_every}
+              "rest": tuple(payload[CUSTOM_SIZE:]), "rest_every": rest_every}
     try:
         custom_steps(**params)
     except ValueError as e:
@@ -221,52 +194,8 @@ def decode_command(data):
     if command is None:
         return opcode, UNKNOWN_OPCODE, "unknown opcode 0x%02x" % opcode
     payload = bytes(data[1:])
-    code, args = _parse_schedule(payload) if opcode == SET_SCHEDULE else _parse(command[1], payload)
+    code, args = _parse_schedule(payload) if opcode == SET_SCHEDULE else parse(command[1], payload)
     return opcode, code, args
-
-
-def encode_command(opcode, *args):
-    """Host side: the control-point write of a command, checked as the device checks it.
-
-    SET_SCHEDULE takes (preset, params): params a dict with start_s, step_s,
-    cap_s and optionally rest (indices) or rest_every, for "custom" only.
-    """
-    command = COMMANDS.get(opcode)
-    if command is None:
-        raise ProtocolError("unknown opcode 0x%02x" % opcode)
-    name, layout = command
-    try:
-        payload = _pack_schedule(*args) if opcode == SET_SCHEDULE else _pack(layout, args)
-    except (ProtocolError, TypeError) as e:
-        raise ProtocolError("%s: %s" % (name, e))
-    data = bytes((opcode,)) + payload
-    _, code, parsed = decode_command(data)
-    if code != OK:
-        raise ProtocolError("%s: %s" % (name, parsed))
-    return data
-
-
-def _pack_schedule(preset, params=None):
-    if preset not in PRESETS:
-        raise ProtocolError("unknown preset %r (%s)" % (preset, ", ".join(PRESETS)))
-    if preset != "custom":
-        if params:
-            raise ProtocolError("preset %s takes no parameters" % preset)
-        return bytes((PRESETS.index(preset),))
-    params = params or {}
-    for key in params:
-        if key not in CUSTOM_PARAMS:
-            raise ProtocolError("unknown custom plan parameter %r (%s)" % (key, ", ".join(CUSTOM_PARAMS)))
-    for key in CUSTOM_PARAMS[:3]:
-        if key not in params:
-            raise ProtocolError("a custom plan needs %s" % key)
-    rest = tuple(params.get("rest", ()))
-    values = (PRESETS.index(preset), params["start_s"], params["step_s"], params["cap_s"],
-              params.get("rest_every", 0)) + rest
-    layout = (_CUSTOM + "B" * len(rest),
-              (("preset", 0, len(PRESETS) - 1), ("start_s", 0, U32), ("step_s", 0, U32), ("cap_s", 0, U32),
-               ("rest_every", 0, 0xFF)) + (("rest", 0, 0xFF),) * len(rest))
-    return _pack(layout, values)
 
 
 def encode_response(opcode, code, value=None):
@@ -278,19 +207,12 @@ def encode_response(opcode, code, value=None):
     return head + struct.pack(fmt, value)
 
 
-def decode_response(data):
-    """Host side: (opcode, code, value) of an indication; value is the OK payload's
-    (device nonce, device proof, record count) or None."""
-    if len(data) < 2 or not data[0] & RESPONSE_BIT:
-        raise ProtocolError("control-point response: %r is not 0x80|opcode, code" % bytes(data))
-    opcode = data[0] & ~RESPONSE_BIT
-    code = data[1]
-    if code >= len(RESPONSE_NAMES):
-        raise ProtocolError("control-point response: unknown response code %d" % code)
-    fmt = RESPONSE_FORMATS.get(opcode) if code == OK else None
-    payload = bytes(data[2:])
-    size = struct.calcsize(fmt) if fmt else 0
-    if len(payload) != size:
-        raise ProtocolError("control-point response to 0x%02x (%s): %d payload bytes, expected %d"
-                            % (opcode, RESPONSE_NAMES[code], len(payload), size))
-    return opcode, code, struct.unpack(fmt, payload)[0] if fmt else None
+def starts_stream(answer):
+    """Is `answer` the OK to a REQUEST_RECORDS (its records follow)?"""
+    return len(answer) > 1 and answer[0] == RESPONSE_BIT | REQUEST_RECORDS and answer[1] == OK
+
+
+def record_chunks(unit, payload_max):
+    """A record unit (record + tag) as the notifications that carry it: slices of at
+    most `payload_max` bytes (MTU - 3), a unit never sharing one with the next."""
+    return [unit[i:i + payload_max] for i in range(0, len(unit), payload_max)]

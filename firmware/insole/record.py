@@ -8,9 +8,9 @@ left on flash, or in a host's database).
 
     off size field             unit
       0   1  version           (= 2)
-      1   1  flags             CLOCK_UNSET | PAIN | ADVISORY | REST_DAY | PARTIAL
+      1   1  flags             FLAG_CLOCK_UNSET | FLAG_PAIN | FLAG_ADVISORY | FLAG_REST_DAY | FLAG_PARTIAL
       2   4  seq               1, 2, ... with no gaps
-      6   2  day               days since 2000-01-01; days since boot with CLOCK_UNSET
+      6   2  day               days since 2000-01-01; days since boot with FLAG_CLOCK_UNSET
       8   3  wear_s            s
      11   3  limit_s           s, the limit at the day's close (0 = no limit); after a
                                pain report, the rolled-back one
@@ -36,7 +36,7 @@ decodes with planned_s = limit_s, the only limit it kept.
 The +-150 per-mille MLI thresholds are our working thresholds for this sensor
 layout (see pronation.py for the index), not clinical cut-offs.
 
-A checkpoint of an unfinished day is a record too, with PARTIAL set.
+A checkpoint of an unfinished day is a record too, with FLAG_PARTIAL set.
 `DaySummary` turns the day's per-step indices into a record's fields without
 allocating per step.
 """
@@ -46,12 +46,13 @@ from array import array
 VERSION = 2
 VERSIONS = (1, 2)
 
-CLOCK_UNSET = 0x01
-PAIN = 0x02
-ADVISORY = 0x04
-REST_DAY = 0x08
-PARTIAL = 0x10
-KNOWN_FLAGS = CLOCK_UNSET | PAIN | ADVISORY | REST_DAY | PARTIAL
+FLAG_CLOCK_UNSET = 0x01
+FLAG_PAIN = 0x02
+FLAG_ADVISORY = 0x04
+FLAG_REST_DAY = 0x08
+FLAG_PARTIAL = 0x10
+KNOWN_FLAGS = FLAG_CLOCK_UNSET | FLAG_PAIN | FLAG_ADVISORY | FLAG_REST_DAY | FLAG_PARTIAL
+RECORD_NO_LIMIT = 0  # limit_s of a day without a limit (a rest day's limit 0 has FLAG_REST_DAY)
 
 SUPINATED_BELOW = -150
 PRONATED_ABOVE = 150
@@ -282,9 +283,9 @@ class DaySummary:
         }
 
     def snapshot(self, seq, day, wear_s, **more):
-        """A checkpoint of the unfinished day: the record bytes of `close(...)` with PARTIAL set."""
+        """A checkpoint of the unfinished day: the record bytes of `close(...)` with FLAG_PARTIAL set."""
         fields = self.close(seq, day, wear_s, **more)
-        fields["flags"] |= PARTIAL
+        fields["flags"] |= FLAG_PARTIAL
         return encode(fields)
 
     def restore(self, data):

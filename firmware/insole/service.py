@@ -11,9 +11,15 @@ gatt.py through one `InsoleService`, so they answer with the same bytes:
     read(characteristic)           the value of a readable characteristic
     status_bytes(), rsc_bytes(), battery_bytes()   the values to notify
     next_alert()                   the oldest queued alert event's bytes, or None
-    pending_records(allowed)       the records of the stream, one at a time
-    send_records(send, allowed)    the same through an asyncio link's notify
+    pending_records(allowed, payload_max)   the stream's notifications, one at a time
+    send_records(send, allowed, payload_max)   the same through an asyncio link's notify
     stop_records()                 drop the rest of the stream (the session ended)
+
+`payload_max` is the link's MTU - 3: a record and its tag (63 bytes) go out
+in as many notifications as that takes (protocol.record_chunks); every other
+value fits 20 bytes. `passkey` is the 6-digit LE Secure Connections passkey
+the board was provisioned with (config key "passkey"), or None: the binding
+then pairs Just Works.
 
 `secure` is the binding's word that the link is encrypted with a bonded LE
 Secure Connections key. `InsoleService` is also the `device` of
@@ -48,7 +54,10 @@ class InsoleService:
     """
 
     def __init__(self, device, store, auth_key, device_id, random_bytes, clock_ms,
-                 battery_pct=None, info=None, session_s=600, challenge_s=30):
+                 battery_pct=None, info=None, session_s=600, challenge_s=30, passkey=None):
+        if passkey is not None and not (isinstance(passkey, int) and 0 <= passkey <= 999999):
+            raise ValueError("passkey: a 6-digit number, 0..999999, not %r" % (passkey,))
+        self.passkey = passkey
         self.device = device
         self.store = store
         self.device_id = bytes(device_id)
@@ -59,6 +68,7 @@ class InsoleService:
         self.connected = False
         self._stream = None
         self._stream_last = 0
+        self._seal = None
         self._event = [0] * EVENT_LEN
         strings = {"manufacturer": MANUFACTURER, "model": MODEL,
                    "firmware_rev": FIRMWARE_REV, "hardware_rev": HARDWARE_REV}
@@ -125,17 +135,17 @@ class InsoleService:
         dev = self.device
         flags = 0
         if dev.on_foot():
-            flags |= protocol.ON_FOOT
+            flags |= protocol.STATUS_ON_FOOT
         if dev.schedule.advisory:
-            flags |= protocol.ADVISORY
+            flags |= protocol.STATUS_ADVISORY
         if dev.clock.unset:
-            flags |= protocol.CLOCK_UNSET
+            flags |= protocol.STATUS_CLOCK_UNSET
         if self.authenticated():
-            flags |= protocol.AUTHENTICATED
+            flags |= protocol.STATUS_AUTHENTICATED
         if dev.clock.second < dev.alerts.snoozed_until:
-            flags |= protocol.SNOOZED
+            flags |= protocol.STATUS_SNOOZED
         if dev.sensor_fault():
-            flags |= protocol.SENSOR_FAULT
+            flags |= protocol.STATUS_SENSOR_FAULT
         mli = dev.mli_today()
         return protocol.encode_status(
             min(dev.pipeline.wear.worn_s, protocol.U32 - 1), dev.schedule.limit_s(),
@@ -166,15 +176,15 @@ class InsoleService:
         return protocol.encode_alert(event)
 
     def next_record(self):
-        """The next record of the stream REQUEST_RECORDS started (55 bytes), or None
-        when it is done (or there is none)."""
+        """The next unit of the stream REQUEST_RECORDS started (the record, 55 bytes,
+        and its tag), or None when it is done (or there is none)."""
         stream = self._stream
         if stream is None:
             return None
         for fields in stream:
             if fields["seq"] > self._stream_last:
                 break
-            return record.encode(fields)
+            return self._seal(record.encode(fields))
         self._stream = None
         return None
 
@@ -186,24 +196,25 @@ class InsoleService:
         """Drop the rest of the record stream (the link may no longer get it)."""
         self._stream = None
 
-    def pending_records(self, allowed):
-        """The records of the stream REQUEST_RECORDS started, one at a time, while
-        `allowed()` holds; once the session ends the rest is dropped (the host asks
-        again after AUTH)."""
+    def pending_records(self, allowed, payload_max):
+        """The notifications of the stream REQUEST_RECORDS started, one at a time,
+        each at most `payload_max` bytes, while `allowed()` holds; once the session
+        ends the rest is dropped (the host asks again after AUTH)."""
         while self.streaming():
             if not allowed():
                 self.stop_records()
                 return
-            data = self.next_record()
-            if data is None:
+            unit = self.next_record()
+            if unit is None:
                 return
-            yield data
+            for chunk in protocol.record_chunks(unit, payload_max):
+                yield chunk
 
-    async def send_records(self, send, allowed):
+    async def send_records(self, send, allowed, payload_max):
         """pending_records for an asyncio link: `await send(data)` is False once the
         link cannot take it, which drops the stream (the host resumes after the last
-        record it got); the sampling task runs between records."""
-        for data in self.pending_records(allowed):
+        whole record it got); the sampling task runs between notifications."""
+        for data in self.pending_records(allowed, payload_max):
             if not await send(data):
                 self.stop_records()
                 return
@@ -229,10 +240,12 @@ class InsoleService:
     def snooze(self):
         self.device.snooze()
 
-    def request_records(self, after_seq):
-        """Start the stream of the records after `after_seq`; returns how many follow."""
+    def request_records(self, after_seq, seal):
+        """Start the stream of the records after `after_seq`, each sealed by
+        `seal(record)`; returns how many follow."""
         if self._stream is not None:
             raise Busy()
+        self._seal = seal
         count = 0
         last = after_seq
         for fields in self.store.records_after(after_seq):

@@ -66,5 +66,5 @@ def stored_days(store_dir, days, wear_s=3600):
     for _ in range(days):
         seq = store.open_seq
         closed = record.encode(record.DaySummary().close(seq, seq, wear_s, limit_s=wear_s))
-        opening = record.encode(record.DaySummary().close(seq + 1, seq + 1, 0, flags=record.PARTIAL))
+        opening = record.encode(record.DaySummary().close(seq + 1, seq + 1, 0, flags=record.FLAG_PARTIAL))
         store.close_day(closed, opening)

@@ -45,14 +45,14 @@ ADVISORY_TEXT = ("STOP wearing the insoles and see a podiatrist: pain was report
 
 def day_label(fields: dict) -> str:
     """The record's date (ISO), or 'boot+N' when its clock was not set."""
-    if fields["flags"] & record.CLOCK_UNSET:
+    if fields["flags"] & record.FLAG_CLOCK_UNSET:
         return f"boot+{fields['day']}"
     return (EPOCH + _dt.timedelta(days=fields["day"])).isoformat()
 
 
 def is_worn(fields: dict) -> bool:
     """A closed record of a day with wear and steps."""
-    return not fields["flags"] & record.PARTIAL and fields["wear_s"] > 0 and fields["steps"] > 0
+    return not fields["flags"] & record.FLAG_PARTIAL and fields["wear_s"] > 0 and fields["steps"] > 0
 
 
 def worn_days(records: Iterable[dict]) -> list[dict]:
@@ -90,7 +90,7 @@ def _episode(kind: str, days: list[dict], values: list, change: changes.Change, 
     base = days[:change.baseline_days]
     start = days[change.start]
     return dict({"kind": kind, "start": day_label(start), "start_seq": start["seq"],
-                 "start_day": None if start["flags"] & record.CLOCK_UNSET else start["day"],
+                 "start_day": None if start["flags"] & record.FLAG_CLOCK_UNSET else start["day"],
                  "detected": day_label(days[change.detected]), "baseline": _span(base),
                  "baseline_days": len(base), "days_since_start": len(days) - change.start,
                  "before": median(values[:change.baseline_days]), "after": median(values[change.start:])}, **more)
@@ -155,11 +155,11 @@ def insole_wear(dev: Device, records: list[dict], acks: Iterable[dict] = ()) -> 
 
 def advisory(records: list[dict]) -> dict:
     """Whether the podiatrist advisory stands (newest record), since when, and the pain days."""
-    active = bool(records) and bool(records[-1]["flags"] & record.ADVISORY)
+    active = bool(records) and bool(records[-1]["flags"] & record.FLAG_ADVISORY)
     since = None
     if active:
         i = len(records) - 1
-        while i > 0 and records[i - 1]["flags"] & record.ADVISORY:
+        while i > 0 and records[i - 1]["flags"] & record.FLAG_ADVISORY:
             i -= 1
         since = day_label(records[i])
     return {"active": active, "since": since, "text": ADVISORY_TEXT if active else None,
@@ -170,7 +170,7 @@ def _foot_days(records: list[dict], from_day: int = -1) -> dict:
     """The dated closed records of one foot by day (a foot with several insoles: that day's most worn)."""
     days = {}
     for r in records:
-        if r["flags"] & (record.CLOCK_UNSET | record.PARTIAL) or r["day"] < from_day:
+        if r["flags"] & (record.FLAG_CLOCK_UNSET | record.FLAG_PARTIAL) or r["day"] < from_day:
             continue
         if r["day"] not in days or r["wear_s"] > days[r["day"]]["wear_s"]:
             days[r["day"]] = r

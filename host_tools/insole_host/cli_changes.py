@@ -34,9 +34,9 @@ def _reset(database, device_id: str) -> dict:
     """The row restarting every detector of this insole after its newest closed record."""
     from insole_host.firmware import record
 
-    closed = [r for r in database.records([device_id]) if not r["flags"] & record.PARTIAL]
+    closed = [r for r in database.records([device_id]) if not r["flags"] & record.FLAG_PARTIAL]
     last = closed[-1] if closed else None
-    dated = last is not None and not last["flags"] & record.CLOCK_UNSET
+    dated = last is not None and not last["flags"] & record.FLAG_CLOCK_UNSET
     return {"device_id": device_id, "kind": "*", "from_seq": last["seq"] + 1 if last else 0,
             "from_day": last["day"] + 1 if dated else None}
 

@@ -331,7 +331,7 @@ class Database:
     def last_seq(self, device_id: str) -> int:
         """The newest closed record's seq (0: none): a pull asks for the records after it."""
         row = self.conn.execute("SELECT MAX(seq) FROM records WHERE device_id = ? AND flags & ? = 0",
-                                (device_id, record.PARTIAL)).fetchone()
+                                (device_id, record.FLAG_PARTIAL)).fetchone()
         return row[0] or 0
 
     @_sql
@@ -403,7 +403,7 @@ class Database:
             for i, raw, fields in decoded:
                 seq = fields["seq"]
                 old = stored.get(seq)
-                if old is not None and old[0] != raw and not old[1] & record.PARTIAL:
+                if old is not None and old[0] != raw and not old[1] & record.FLAG_PARTIAL:
                     errors.append(Rejected(i, f"seq {seq} is already stored with different contents; kept the "
                                               f"stored record (was the insole reset?)"))
                     continue

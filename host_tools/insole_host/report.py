@@ -43,9 +43,9 @@ def wear_status(fields: dict) -> str:
     more; worn on a rest day counts as well over. A pain day is not judged (the
     schedule rolls back whatever was worn).
     """
-    if fields["flags"] & record.PAIN:
+    if fields["flags"] & record.FLAG_PAIN:
         return "pain"
-    if fields["flags"] & record.REST_DAY:
+    if fields["flags"] & record.FLAG_REST_DAY:
         return "worn on a rest day" if fields["wear_s"] else "rest"
     if not fields["limit_s"]:
         return "no limit"
@@ -63,8 +63,8 @@ def day_row(fields: dict, foot: str) -> dict:
     flags = fields["flags"]
     counted = fields["supinated"] + fields["neutral"] + fields["pronated"]
     row = {"device_id": fields["device_id"], "foot": foot, "date": analysis.day_label(fields),
-           "clock_set": not flags & record.CLOCK_UNSET, "partial": bool(flags & record.PARTIAL),
-           "rest_day": bool(flags & record.REST_DAY), "advisory": bool(flags & record.ADVISORY),
+           "clock_set": not flags & record.FLAG_CLOCK_UNSET, "partial": bool(flags & record.FLAG_PARTIAL),
+           "rest_day": bool(flags & record.FLAG_REST_DAY), "advisory": bool(flags & record.FLAG_ADVISORY),
            "rolled_back": fields["planned_s"] != fields["limit_s"],
            "wear_pct": _pct(fields["wear_s"], fields["planned_s"]), "wear_status": wear_status(fields),
            "cadence_spm": fields["cadence_x10"] / 10,

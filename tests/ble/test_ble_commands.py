@@ -5,6 +5,7 @@ second pull while one streams, and a factory reset that keeps the numbering."""
 import pytest
 from ble_support import DEVICE_ID, KEY, PACE, run, served, until
 
+from insole_host import codec
 from insole_host.transport import Rejected
 from insole_host.transport.gatt_server_bumble import FirmwareInsole
 
@@ -23,7 +24,7 @@ def test_plan_snooze_ack_and_zero(tmp_path):
             await host.set_schedule("custom", CUSTOM)
             assert (await host.read_status())["limit_s"] == 1800
             await host.command(p.SNOOZE)
-            assert (await host.read_status())["flags"] & p.SNOOZED
+            assert (await host.read_status())["flags"] & p.STATUS_SNOOZED
             await host.command(p.ACK_ALERT)
             assert insole.device.alerts.acked
             await host.command(p.ZERO_CALIBRATION)
@@ -39,8 +40,7 @@ def test_plan_snooze_ack_and_zero(tmp_path):
 def test_a_second_pull_while_one_streams_is_busy(tmp_path):
     async def main():
         async with served(tmp_path, days=200, pace=PACE) as (insole, pair, host):
-            first = p.decode_response(await host.control(p.encode_command(p.REQUEST_RECORDS, 0)))
-            assert first == (p.REQUEST_RECORDS, p.OK, 200)
+            assert await host.command(p.REQUEST_RECORDS, 0) == 200
             await until(lambda: pair.peripheral.streamed > 10)
             with pytest.raises(Rejected) as e:
                 await host.command(p.REQUEST_RECORDS, 0)
@@ -58,7 +58,8 @@ def test_a_factory_reset_wipes_the_wearer_and_keeps_the_numbering(tmp_path):
             insole.live_days(3)
             assert insole.device.schedule.step == 3
             wrong_magic = bytes((p.FACTORY_RESET,)) + (p.RESET_MAGIC ^ 1).to_bytes(4, "little")
-            assert p.decode_response(await host.control(wrong_magic))[1] == p.BAD_VALUE
+            _, write = host.session.seal(wrong_magic)
+            assert codec.decode_response(await host.control(write))[1] == p.BAD_VALUE
             assert dev_untouched(insole)
             await host.command(p.FACTORY_RESET, p.RESET_MAGIC)
             with pytest.raises(Rejected) as e:  # the reset ended the session

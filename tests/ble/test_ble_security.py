@@ -12,7 +12,10 @@ from insole_host.transport import AccessDenied, Rejected
 from insole_host.transport.bumble_central import BumbleCentral
 from insole_host.transport.gatt_server_bumble import insole_on_local_link
 
-from insole import auth, gatt, protocol as p
+from insole_host import codec
+from insole_host.session import HostSession, login_proofs
+
+from insole import gatt, protocol as p
 from insole.alerts import ADVISORY
 
 ATT_INSUFFICIENT_AUTHENTICATION = 0x05
@@ -62,18 +65,19 @@ def test_a_replayed_authentication(tmp_path):
             # a good exchange, captured whole
             nonce = await host.command(p.AUTH_START)
             cn = bytes(range(16))
-            proof_write = p.encode_command(p.AUTH_PROOF, cn, auth.client_proof(KEY, nonce, cn, DEVICE_ID))
-            assert p.decode_response(await host.control(proof_write))[1] == p.OK
+            proof_write = codec.encode_command(p.AUTH_PROOF, cn, login_proofs(KEY, nonce, cn, DEVICE_ID)[0])
+            assert codec.decode_response(await host.control(proof_write))[1] == p.OK
+            host.session = HostSession(KEY, nonce, cn, DEVICE_ID)
             assert await host.command(p.AUTH_END) is None
             before = state(insole)
             # replayed after the session, after a fresh challenge, and on a new connection
-            assert p.decode_response(await host.control(proof_write))[1] == p.AUTH_FAILED
+            assert codec.decode_response(await host.control(proof_write))[1] == p.AUTH_FAILED
             await host.command(p.AUTH_START)
-            assert p.decode_response(await host.control(proof_write))[1] == p.AUTH_FAILED
+            assert codec.decode_response(await host.control(proof_write))[1] == p.AUTH_FAILED
             await host.disconnect()
             await until(lambda: pair.peripheral.connection is None)
             await host.connect(pair.insole_address)
-            assert p.decode_response(await host.control(proof_write))[1] == p.AUTH_FAILED
+            assert codec.decode_response(await host.control(proof_write))[1] == p.AUTH_FAILED
             await refused_everything(host, pair)
             assert state(insole) == before
 
@@ -90,8 +94,8 @@ def test_an_unencrypted_link(tmp_path):
             assert await host.read(gatt.BATTERY_LEVEL) == b"\x64"
             # the insole's values and its control point: refused by the GATT server itself
             for what in (host.read_status(), host.read(gatt.STATUS),
-                         host.control(p.encode_command(p.REQUEST_RECORDS, 0)),
-                         host.control(p.encode_command(p.AUTH_START))):
+                         host.control(codec.encode_command(p.REQUEST_RECORDS, 0)),
+                         host.control(codec.encode_command(p.AUTH_START))):
                 with pytest.raises(AccessDenied) as e:
                     await what
                 assert e.value.att_error == ATT_INSUFFICIENT_ENCRYPTION and "insufficient encryption" in str(e.value)
@@ -131,7 +135,7 @@ def test_an_encrypted_link_without_a_bond(tmp_path):
 def test_an_expired_session(tmp_path):
     async def main():
         async with served(tmp_path, days=30) as (insole, pair, host):
-            assert (await host.read_status())["flags"] & p.AUTHENTICATED
+            assert (await host.read_status())["flags"] & p.STATUS_AUTHENTICATED
             before = state(insole)
             insole.clock.skip(601)  # the session lasts 10 minutes of the insole's monotonic clock
             await refused_everything(host, pair)

@@ -47,11 +47,12 @@ def test_advertising_payloads_are_read_back():
 def test_the_air_accounting():
     assert air_bytes(55, 251) == (1, 76)   # 55 + 3 + 4 + 2 + 4 + 8
     assert air_bytes(55, 27) == (3, 104)   # 62 bytes of L2CAP in 27 + 27 + 8
+    assert air_bytes(63, 251) == (1, 84)   # a record and its tag: 63 + 3 + 4 + 2 + 4 + 8
     assert pull_time_s(365, 7.5, 4, 1) == pytest.approx((92 + 2) * 0.0075)
     assert pull_time_s(365, 30, 4, 1) == pytest.approx((92 + 2) * 0.030)
 
 
 def test_bench_ble_runs(capsys):
     out = bench_ble(days=20, measure_paced=False)
-    assert out["days"] == out["notifications"] == 20 and out["air_bytes_per_record"] == 76
+    assert out["days"] == out["notifications"] == 20 and out["air_bytes_per_record"] == 84
     assert "7.5 ms" in capsys.readouterr().out

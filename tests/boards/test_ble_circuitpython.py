@@ -1,10 +1,11 @@
-"""The CircuitPython BLE binding (edge/ble_circuitpython.py) under CPython, against
-a fake adafruit_ble (tests/fakes/adafruit_ble) and a real Device + Store: the
-table it registers, what it advertises, and scripted centrals writing control
-commands and getting indications, records one per notification, what an
-unpaired or unauthenticated link gets (nothing from the insole service), a
-link loss and the resumed pull, one connection at a time, and main.link_for
-serving this binding where the board config names it."""
+"""The CircuitPython BLE binding (edge/ble_circuitpython.py) under CPython, on the real
+adafruit_ble (from PyPI) over a fake `_bleio` (tests/fakes/_bleio.py: CircuitPython's
+native module, with the nRF port's rules), and a real Device + Store: the table
+it registers, what it advertises, and scripted centrals writing sealed commands
+and getting indications, records cut to the link's packet length, what an
+unpaired or unauthenticated link gets (nothing from the insole service), a link
+loss and the resumed pull, one connection at a time, and main.link_for serving
+this binding where the board config names it."""
 import asyncio
 import struct
 import sys
@@ -16,19 +17,27 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "fakes"))
 
-import adafruit_ble  # noqa: E402  (the fake)
+import _bleio  # noqa: E402  (the fake)
+import adafruit_ble  # noqa: E402  (the real library)
 from adafruit_ble.attributes import Attribute  # noqa: E402
 from adafruit_ble.characteristics import Characteristic as CP  # noqa: E402
-from adafruit_ble.services import registered  # noqa: E402
+from central import Central, command, response  # noqa: E402
 
 from edge.ble_circuitpython import Link  # noqa: E402
 from insole import auth, gatt, protocol as p, record  # noqa: E402
+from insole_host import codec  # noqa: E402
 from sim.insole import build, live_day, stored_days  # noqa: E402
 from support import config  # noqa: E402
 
 NAME = "Insole L"
 KEY = bytes(range(7, 39))
 DEVICE_ID = b"INS-CP-7"
+registered = _bleio.registered
+
+
+def test_the_real_library_runs_over_the_fake_native_module():
+    assert Path(_bleio.__file__).parent == ROOT / "tests" / "fakes"
+    assert "site-packages" in adafruit_ble.__file__ and adafruit_ble.__version__
 
 
 class Millis:
@@ -42,7 +51,7 @@ class Millis:
 @pytest.fixture
 def insole(tmp_path):
     """fresh(days) -> (link, device, store, service): an insole with `days` records."""
-    adafruit_ble.reset()
+    _bleio.reset()
 
     def fresh(days=0):
         stored_days(str(tmp_path / "store"), days)
@@ -56,7 +65,7 @@ def insole(tmp_path):
 
 def ch(c):
     """The local characteristic the binding registered for a gatt.py entry."""
-    return adafruit_ble.local(c.uuid)
+    return _bleio.local(c.uuid)
 
 
 def sent(conn, c):
@@ -76,15 +85,19 @@ async def until(predicate, timeout=3.0):
         await asyncio.sleep(0.002)
 
 
-def central(paired=True, pairable=True):
+def central(paired=True, pairable=True, mtu=247):
     """A central that connects and subscribes as the host does (the control point's
     indications, the records, Status and Alerts): (connection, CCCD write results)."""
-    conn = adafruit_ble.FakeConnection(paired=paired, pairable=pairable)
-    adafruit_ble.connect(conn)
+    conn = _bleio.FakeConnection(paired=paired, pairable=pairable, mtu=mtu)
+    _bleio.connect(conn)
     codes = [conn.subscribe(ch(gatt.CONTROL), indicate=True)]
     codes += [conn.subscribe(ch(c)) for c in (gatt.RECORDS, gatt.STATUS, gatt.ALERTS, gatt.RSC_MEASUREMENT,
                                                gatt.BATTERY_LEVEL)]
     return conn, codes
+
+
+def serves(link, conn):
+    return link.connection is not None and link.connection._bleio_connection is conn
 
 
 async def serving(link):
@@ -97,29 +110,47 @@ async def serving(link):
 async def connected(link, **kwargs):
     """A central() the link has taken as its connection: (connection, CCCD write results)."""
     conn, codes = central(**kwargs)
-    await until(lambda: link.connection is conn)
+    await until(lambda: serves(link, conn))
     return conn, codes
 
 
-async def command(conn, data):
-    """The central writes a command; the decoded indication that answers it."""
+async def exchange(conn, data):
+    """The central writes `data`; the indication that answers it."""
     n = len(conn.indicated)
     assert conn.write(ch(gatt.CONTROL), data) == 0
     await until(lambda: len(conn.indicated) > n)
     assert len(conn.indicated) == n + 1
-    return p.decode_response(conn.indicated[n])
+    return conn.indicated[n]
+
+
+async def plain(conn, data):
+    """(opcode, code, value) of the answer to a write outside a session."""
+    return response(await exchange(conn, data))[:3]
+
+
+async def sealed(conn, session, data):
+    """(opcode, code, value) of a command sealed in the session, its answer's tag checked."""
+    return session.check(await exchange(conn, session.seal(data)))
 
 
 async def log_in(conn, key=KEY):
-    _, code, nonce = await command(conn, p.encode_command(p.AUTH_START))
+    """((opcode, code, proof), the central's session or None)."""
+    _, code, nonce = await plain(conn, command(p.AUTH_START))
     assert code == p.OK and len(nonce) == auth.NONCE_LEN
     cn = b"\x07" * 16
-    answer = await command(conn, p.encode_command(p.AUTH_PROOF, cn, auth.client_proof(key, nonce, cn, DEVICE_ID)))
-    return answer, nonce, cn
+    got = await plain(conn, command(p.AUTH_PROOF, cn, auth.client_proof(key, nonce, cn, DEVICE_ID)))
+    return got, (Central(key, nonce, cn, DEVICE_ID) if got[1] == p.OK else None)
+
+
+def records_of(conn, session, counter):
+    """The records the central got, joined from their notifications, tags checked."""
+    stream = b"".join(sent(conn, gatt.RECORDS))
+    return [record.decode(session.record(stream[i:i + p.UNIT_SIZE], counter))
+            for i in range(0, len(stream) - len(stream) % p.UNIT_SIZE, p.UNIT_SIZE)]
 
 
 def adverts():
-    return [c[1] for c in adafruit_ble.calls if c[0] == "start_advertising"]
+    return [c[1] for c in _bleio.calls if c[0] == "start_advertising"]
 
 
 def ad_structures(data):
@@ -150,8 +181,8 @@ def test_registers_the_gatt_table_with_uuids_properties_and_encryption(insole):
                 assert local.read_perm == (Attribute.OPEN if subscribable_or_readable else Attribute.NO_ACCESS)
                 want_write = Attribute.NO_ACCESS
             assert local.write_perm == want_write, c.name
-    assert ch(gatt.CONTROL).max_length >= 49  # an AUTH_PROOF write
-    assert ch(gatt.RECORDS).max_length == record.SIZE == 55
+    assert ch(gatt.CONTROL).max_length >= 48 + auth.SEAL_LEN  # the longest write, sealed
+    assert ch(gatt.RECORDS).max_length == p.UNIT_SIZE == 63
     assert ch(gatt.STATUS).max_length == 20 and ch(gatt.ALERTS).max_length == 17
     assert ch(gatt.SERIAL).value == DEVICE_ID
     assert ch(gatt.SENSOR_LOCATION).value == bytes((gatt.SENSOR_LOCATION_IN_SHOE,))
@@ -159,7 +190,7 @@ def test_registers_the_gatt_table_with_uuids_properties_and_encryption(insole):
     assert ch(gatt.BATTERY_LEVEL).value == b"\x64"
     for c in (gatt.STATUS, gatt.ALERTS, gatt.RECORDS, gatt.CONTROL):
         assert ch(c).value == b"", c.name  # nothing to read before a session
-    assert adafruit_ble.radios[-1].name == NAME
+    assert _bleio.adapter.name == NAME  # the GAP Device Name
 
 
 def test_advertises_appearance_and_the_insole_service_and_again_after_a_link_loss(insole):
@@ -170,7 +201,7 @@ def test_advertises_appearance_and_the_insole_service_and_again_after_a_link_los
         conn, _ = central()
         await until(lambda: service.connected)
         await settle()
-        assert len(adverts()) == 1 and not adafruit_ble.radios[-1].advertising  # one central at a time
+        assert len(adverts()) == 1 and not _bleio.adapter.advertising  # one central at a time
         conn.drop()
         await until(lambda: len(adverts()) == 2)
         assert not service.connected and link.connection is None
@@ -196,37 +227,38 @@ def test_a_session_commands_indications_records_alerts_status(insole):
         task = await serving(link)
         conn, codes = await connected(link)
         assert codes == [0] * 6
-        (_, code, proof), nonce, cn = await log_in(conn)
-        assert code == p.OK and proof == auth.device_proof(KEY, nonce, cn, DEVICE_ID)
-        assert (await command(conn, p.encode_command(p.SET_TIME, 1750000000, 60)))[1] == p.OK
+        (_, code, proof), session = await log_in(conn)
+        assert code == p.OK
+        assert (await sealed(conn, session, command(p.SET_TIME, 1750000000, 60)))[1] == p.OK
         assert not dev.clock.unset
-        assert (await command(conn, p.encode_command(p.SET_SCHEDULE, "gentle")))[1] == p.OK
+        assert (await sealed(conn, session, command(p.SET_SCHEDULE, "gentle")))[1] == p.OK
         assert dev.schedule.limit_s() == 3600
-        # the same bytes written twice are two writes, each answered (the value is polled)
-        assert (await command(conn, p.encode_command(p.SNOOZE)))[1] == p.OK
-        assert (await command(conn, p.encode_command(p.SNOOZE)))[1] == p.OK
-        assert await command(conn, p.encode_command(p.REQUEST_RECORDS, 0)) == (p.REQUEST_RECORDS, p.OK, 40)
+        # a write is polled: the same command twice is two writes (their counters differ), each answered
+        assert (await sealed(conn, session, command(p.SNOOZE)))[1] == p.OK
+        assert (await sealed(conn, session, command(p.SNOOZE)))[1] == p.OK
+        assert await sealed(conn, session, command(p.REQUEST_RECORDS, 0)) == (p.REQUEST_RECORDS, p.OK, 40)
+        pull = session.counter
         await until(lambda: len(sent(conn, gatt.RECORDS)) == 40)
-        raws = sent(conn, gatt.RECORDS)
-        assert all(len(r) == record.SIZE for r in raws)  # one record per notification
-        assert [record.decode(r)["seq"] for r in raws] == list(range(1, 41))
-        assert raws == [record.encode(fields) for fields in store.records_after(0)]  # the stored bytes
+        assert all(len(r) == p.UNIT_SIZE for r in sent(conn, gatt.RECORDS))  # a record and its tag per notification
+        recs = records_of(conn, session, pull)
+        assert [r["seq"] for r in recs] == list(range(1, 41))
+        assert [record.encode(r) for r in recs] == [record.encode(f) for f in store.records_after(0)]
         code, value = conn.read(ch(gatt.STATUS))
-        assert code == 0 and p.decode_status(value)["record_seq"] == 40
-        assert p.decode_status(value)["flags"] & p.AUTHENTICATED
+        assert code == 0 and codec.decode_status(value)["record_seq"] == 40
+        assert codec.decode_status(value)["flags"] & p.STATUS_AUTHENTICATED
         assert sent(conn, gatt.STATUS)  # and notified
         await until(lambda: sent(conn, gatt.RSC_MEASUREMENT) and sent(conn, gatt.BATTERY_LEVEL))
         live_day(dev, store, 1800)  # a day within the limit, no alert: the next day's limit is 2 h
         assert dev.schedule.limit_s() == 7200
-        assert (await command(conn, p.encode_command(p.REPORT_PAIN, 5)))[1] == p.OK
-        await until(lambda: any(p.decode_alert(a)["kind"] == 5 for a in sent(conn, gatt.ALERTS)))
-        assert p.decode_alert(sent(conn, gatt.ALERTS)[-1])["limit_s"] == 3600  # PAIN_ROLLBACK
-        await until(lambda: p.decode_status(sent(conn, gatt.STATUS)[-1])["limit_s"] == 3600)
+        assert (await sealed(conn, session, command(p.REPORT_PAIN, 5)))[1] == p.OK
+        await until(lambda: any(codec.decode_alert(a)["kind"] == 5 for a in sent(conn, gatt.ALERTS)))
+        assert codec.decode_alert(sent(conn, gatt.ALERTS)[-1])["limit_s"] == 3600  # PAIN_ROLLBACK
+        await until(lambda: codec.decode_status(sent(conn, gatt.STATUS)[-1])["limit_s"] == 3600)
         # an indication the stack refuses (the previous unconfirmed) goes again
         conn.busy = 2
-        assert (await command(conn, p.encode_command(p.ACK_ALERT)))[1] == p.OK
-        assert (await command(conn, p.encode_command(p.AUTH_END)))[1] == p.OK
-        assert (await command(conn, p.encode_command(p.REQUEST_RECORDS, 0)))[1] == p.NOT_AUTHENTICATED
+        assert (await sealed(conn, session, command(p.ACK_ALERT)))[1] == p.OK
+        assert (await sealed(conn, session, command(p.AUTH_END)))[1] == p.OK
+        assert (await plain(conn, command(p.REQUEST_RECORDS, 0)))[1] == p.NOT_AUTHENTICATED
         n = len(conn.indicated)
         assert conn.write(ch(gatt.CONTROL), b"") == 0  # an empty write, after an answer, is a write too
         await until(lambda: len(conn.indicated) > n)
@@ -253,25 +285,26 @@ def test_an_unpaired_link_gets_nothing_from_the_insole_service(insole):
     async def main():
         task = await serving(link)
         # unencrypted and refusing to pair: the stack refuses the insole service before the binding sees it
-        plain, codes = central(paired=False, pairable=False)
-        assert codes[:4] == [adafruit_ble.ATT_INSUFFICIENT_AUTHENTICATION] * 4  # control, records, status, alerts
+        unpaired, codes = central(paired=False, pairable=False)
+        assert codes[:4] == [_bleio.ATT_INSUFFICIENT_AUTHENTICATION] * 4  # control, records, status, alerts
         assert codes[4:] == [0, 0]  # RSC and battery are open
-        assert plain.write(ch(gatt.CONTROL), p.encode_command(p.AUTH_START)) == adafruit_ble.ATT_INSUFFICIENT_AUTHENTICATION
-        assert plain.read(ch(gatt.STATUS)) == (adafruit_ble.ATT_INSUFFICIENT_AUTHENTICATION, None)
-        assert plain.read(ch(gatt.SERIAL)) == (0, DEVICE_ID)
-        await until(lambda: plain.pairs)  # the binding asked for pairing (bonding)
-        assert plain.pairs == [True]
-        await until(lambda: sent(plain, gatt.RSC_MEASUREMENT))
-        plain.drop()
+        assert unpaired.write(ch(gatt.CONTROL), command(p.AUTH_START)) == _bleio.ATT_INSUFFICIENT_AUTHENTICATION
+        assert unpaired.read(ch(gatt.STATUS)) == (_bleio.ATT_INSUFFICIENT_AUTHENTICATION, None)
+        assert unpaired.subscribe(ch(gatt.BATTERY_LEVEL), indicate=True) == _bleio.ATT_CCCD_IMPROPERLY_CONFIGURED
+        assert unpaired.read(ch(gatt.SERIAL)) == (0, DEVICE_ID)
+        await until(lambda: unpaired.pairs)  # the binding asked for pairing (bonding)
+        assert unpaired.pairs == [True]
+        await until(lambda: sent(unpaired, gatt.RSC_MEASUREMENT))
+        unpaired.drop()
         await until(lambda: len(adverts()) == 2)
         # paired, no session: commands refused, nothing notified, Status empty
         bonded, codes = await connected(link)
         assert codes == [0] * 6
-        assert (await command(bonded, p.encode_command(p.REQUEST_RECORDS, 0)))[1] == p.NOT_AUTHENTICATED
-        (_, code, _), _, _ = await log_in(bonded, key=b"\x01" * 32)
+        assert (await plain(bonded, command(p.REQUEST_RECORDS, 0)))[1] == p.NOT_AUTHENTICATED
+        (_, code, _), _ = await log_in(bonded, key=b"\x01" * 32)
         assert code == p.AUTH_FAILED
-        assert (await command(bonded, p.encode_command(p.SET_SCHEDULE, "gentle")))[1] == p.NOT_AUTHENTICATED
-        assert (await command(bonded, p.encode_command(p.REPORT_PAIN, 4)))[1] == p.NOT_AUTHENTICATED
+        assert (await plain(bonded, command(p.SET_SCHEDULE, "gentle")))[1] == p.NOT_AUTHENTICATED
+        assert (await plain(bonded, command(p.REPORT_PAIN, 4)))[1] == p.NOT_AUTHENTICATED
         await settle(10)
         assert bonded.read(ch(gatt.STATUS)) == (0, b"")
         assert not bonded.pairs  # already encrypted: no pairing asked
@@ -284,18 +317,18 @@ def test_an_unpaired_link_gets_nothing_from_the_insole_service(insole):
         assert late.subscribe(ch(gatt.CONTROL), indicate=True) == 0 and late.subscribe(ch(gatt.ALERTS)) == 0
         assert (await log_in(late))[0][1] == p.OK
         await until(lambda: sent(late, gatt.ALERTS))  # the alert waited for a session
-        assert [p.decode_alert(a)["kind"] for a in sent(late, gatt.ALERTS)] == [5]
+        assert [codec.decode_alert(a)["kind"] for a in sent(late, gatt.ALERTS)] == [5]
         late.drop()
         await until(lambda: not service.connected)
         task.cancel()
         await settle(1)
-        return plain, bonded
+        return unpaired, bonded
 
-    plain, bonded = asyncio.run(main())
+    unpaired, bonded = asyncio.run(main())
     insole_uuids = {c.uuid for c in gatt.INSOLE.characteristics}
-    assert not [u for u, _ in plain.notified if u in insole_uuids] and not plain.indicated
+    assert not [u for u, _ in unpaired.notified if u in insole_uuids] and not unpaired.indicated
     assert not [u for u, _ in bonded.notified if u in insole_uuids]
-    assert all(p.decode_response(a)[1] in (p.NOT_AUTHENTICATED, p.OK, p.AUTH_FAILED) for a in bonded.indicated)
+    assert all(response(a)[1] in (p.NOT_AUTHENTICATED, p.OK, p.AUTH_FAILED) for a in bonded.indicated)
     assert (dev.schedule.to_ints(), dict(dev.plan), dev.clock.unset, store.open_seq) == before
 
 
@@ -304,25 +337,26 @@ def test_a_pull_cut_by_a_link_loss_resumes_after_the_last_seq(insole):
 
     async def main():
         task = await serving(link)
-        first, _ = await connected(link)
-        await log_in(first)
+        first, _ = await connected(link, mtu=23)  # no MTU exchange: a record in 4 notifications
+        _, session = await log_in(first)
 
-        def cut(u, data):
-            if u == gatt.RECORDS.uuid and len(sent(first, gatt.RECORDS)) == 25:
+        def cut(u, data):  # in the middle of the 26th record
+            if u == gatt.RECORDS.uuid and len(sent(first, gatt.RECORDS)) == 25 * 4 + 2:
                 first.drop()
         first.on_notify = cut
-        assert (await command(first, p.encode_command(p.REQUEST_RECORDS, 0)))[2] == 60
+        assert (await sealed(first, session, command(p.REQUEST_RECORDS, 0)))[2] == 60
         await until(lambda: not service.connected)
-        got = [record.decode(r)["seq"] for r in sent(first, gatt.RECORDS)]
+        assert max(len(r) for r in sent(first, gatt.RECORDS)) == 20
+        got = [r["seq"] for r in records_of(first, session, session.counter)]
         assert got == list(range(1, 26)) and not service.streaming()
         await until(lambda: len(adverts()) == 2)  # back to advertising
         assert ch(gatt.RECORDS).value == b""  # the last record does not stay in the table
         second, _ = await connected(link)
-        assert (await command(second, p.encode_command(p.REQUEST_RECORDS, got[-1])))[1] == p.NOT_AUTHENTICATED
-        await log_in(second)
-        assert (await command(second, p.encode_command(p.REQUEST_RECORDS, got[-1])))[2] == 35
+        assert (await plain(second, command(p.REQUEST_RECORDS, got[-1])))[1] == p.NOT_AUTHENTICATED
+        _, session = await log_in(second)
+        assert (await sealed(second, session, command(p.REQUEST_RECORDS, got[-1])))[2] == 35
         await until(lambda: len(sent(second, gatt.RECORDS)) == 35)
-        got += [record.decode(r)["seq"] for r in sent(second, gatt.RECORDS)]
+        got += [r["seq"] for r in records_of(second, session, session.counter)]
         task.cancel()
         await settle(1)
         return got
@@ -336,18 +370,18 @@ def test_a_session_that_ends_mid_stream_stops_the_records(insole):
     async def main():
         task = await serving(link)
         conn, _ = await connected(link)
-        await log_in(conn)
+        _, session = await log_in(conn)
 
         def expire(u, data):
             if u == gatt.RECORDS.uuid and len(sent(conn, gatt.RECORDS)) == 10:
                 service.clock_ms.ms += 601_000  # past the 10-minute session
         conn.on_notify = expire
-        assert (await command(conn, p.encode_command(p.REQUEST_RECORDS, 0)))[2] == 30
+        assert (await sealed(conn, session, command(p.REQUEST_RECORDS, 0)))[2] == 30
         await until(lambda: not service.streaming())
         await settle(10)
-        got = [record.decode(r)["seq"] for r in sent(conn, gatt.RECORDS)]
+        got = [r["seq"] for r in records_of(conn, session, session.counter)]
         assert got == list(range(1, 11))  # nothing after the session ended
-        assert (await command(conn, p.encode_command(p.REQUEST_RECORDS, 10)))[1] == p.NOT_AUTHENTICATED
+        assert (await plain(conn, command(p.REQUEST_RECORDS, 10)))[1] == p.NOT_AUTHENTICATED
         task.cancel()
         await settle(1)
 
@@ -360,25 +394,72 @@ def test_a_second_link_is_dropped_and_gets_nothing(insole):
     async def main():
         task = await serving(link)
         owner, _ = await connected(link)
-        stray = adafruit_ble.FakeConnection()
-        adafruit_ble.connect(stray, stray=True)
+        stray = _bleio.FakeConnection()
+        _bleio.connect(stray, stray=True)
         stray.subscribe(ch(gatt.RECORDS))
         await until(lambda: not stray.connected)
-        await log_in(owner)
-        assert (await command(owner, p.encode_command(p.REQUEST_RECORDS, 0)))[2] == 3
+        _, session = await log_in(owner)
+        assert (await sealed(owner, session, command(p.REQUEST_RECORDS, 0)))[2] == 3
         await until(lambda: len(sent(owner, gatt.RECORDS)) == 3)
         task.cancel()
         await settle(1)
         return stray
 
     stray = asyncio.run(main())
-    assert not stray.notified and ("disconnect",) in adafruit_ble.calls
+    assert not stray.notified and ("disconnect",) in _bleio.calls
+
+
+def test_a_write_that_lands_before_the_link_serves_the_connection_is_answered(insole):
+    link, dev, store, service = insole()
+
+    async def main():
+        task = await serving(link)
+        conn, _ = central()
+        assert conn.write(ch(gatt.CONTROL), command(p.AUTH_START)) == 0  # at once, before the link's tasks run
+        await until(lambda: conn.indicated)
+        assert response(conn.indicated[0])[:2] == (p.AUTH_START, p.OK)
+        task.cancel()
+        await settle(1)
+
+    asyncio.run(main())
+
+
+def test_the_adapter_restarts_when_neither_advertising_nor_connected_then_the_board(insole):
+    link, dev, store, service = insole()
+    resets = []
+    link.reset = lambda: resets.append(1)
+
+    async def main():
+        _bleio.adapter.broken = True  # the stack refuses to advertise
+        task = asyncio.create_task(link.run())
+        await settle(5)
+        assert link.restarts == 0 and not adverts()  # not yet 30 s
+        service.clock_ms.ms += 30000
+        await until(lambda: link.restarts == 1)
+        assert ("enabled", False) in _bleio.calls and ("enabled", True) in _bleio.calls and resets == []
+        _bleio.adapter.broken = False  # the restart helped: advertising again, a central gets in
+        await until(lambda: adverts())
+        conn, _ = await connected(link)
+        conn.drop()
+        await until(lambda: len(adverts()) == 2)
+        _bleio.adapter.broken = True
+        _bleio.adapter.advertising = False  # it stopped, and will not start again
+        await settle(3)
+        service.clock_ms.ms += 30000
+        await until(lambda: link.restarts == 2)
+        service.clock_ms.ms += 30000
+        await until(lambda: resets)
+        task.cancel()
+        await settle(1)
+
+    asyncio.run(main())
+    assert link.restarts == 3 and resets == [1]  # the adapter twice, then the board
 
 
 def test_main_serves_the_link_the_board_config_names(tmp_path):
     import main
     from edge import ble_circuitpython
-    adafruit_ble.reset()
+    _bleio.reset()
     dev, store, _ = build(str(tmp_path / "store"), KEY, DEVICE_ID, 10, cfg=config())
     cfg = {"auth_key": KEY.hex(), "device_id": DEVICE_ID.decode(), "name": NAME, "link": "circuitpython"}
 

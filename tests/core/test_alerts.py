@@ -3,7 +3,7 @@ import gc
 import sys
 from array import array
 
-from insole.alerts import (ADVISORY, EVENT_LEN, LIMIT_REACHED, NO_LIMIT, NONE, PAIN_ROLLBACK,
+from insole.alerts import (ADVISORY, EVENT_LEN, LIMIT_REACHED, RING_NO_LIMIT, NONE, PAIN_ROLLBACK,
                            PRE_WARNING, REPEAT, AlertEngine)
 from insole.schedule import HOUR, Schedule
 from support import SkipTest
@@ -118,7 +118,7 @@ def test_events_carry_rising_sequence_numbers_across_days():
     e.start_day()
     assert e.fired_today == 0
     e.notify(ADVISORY, 10, 0, None)
-    assert drain(e) == [(4, ADVISORY, 10, 0, NO_LIMIT)]
+    assert drain(e) == [(4, ADVISORY, 10, 0, RING_NO_LIMIT)]
     assert e.fired_today == 0
 
 

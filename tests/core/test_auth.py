@@ -1,7 +1,7 @@
 """HMAC-SHA256 and the challenge-response session (CPython and MicroPython)."""
 from support import SkipTest
 
-from insole.auth import (MAC_LEN, NONCE_LEN, Session, client_proof, device_proof, equal,
+from insole.auth import (PROOF_LEN as MAC_LEN, NONCE_LEN, Session, client_proof, device_proof, equal,
                          hmac_sha256)
 
 KEY = bytes(range(100, 132))
@@ -94,7 +94,7 @@ def test_equal_compares_whole_strings():
     a = bytes(range(32))
     assert equal(a, bytes(a))
     assert equal(b"", b"")
-    for i in range(32):
+    for i in range(len(a)):
         b = bytearray(a)
         b[i] ^= 0x80
         assert not equal(a, bytes(b))
@@ -135,7 +135,7 @@ def test_a_wrong_hmac_is_rejected_and_burns_the_nonce():
     cn = client_nonce()
     good = client_proof(KEY, nonce, cn, DEVICE_ID)
     bad = bytearray(good)
-    bad[31] ^= 1
+    bad[MAC_LEN - 1] ^= 1
     assert s.prove(cn, bytes(bad), 1000) is None
     assert s.prove(cn, good, 1000) is None
     assert not s.authenticated(1000)
@@ -192,3 +192,31 @@ def test_a_short_key_is_refused():
     except ValueError:
         return
     raise AssertionError("a 15-byte key was accepted")
+
+
+def sealed(session_key, counter, body, label=None):
+    """A command as the host seals it (auth.py's layout, spelled out here)."""
+    import struct
+    from insole.auth import COMMAND_LABEL, tag
+    return body + struct.pack("<I", counter) + tag(session_key, label or COMMAND_LABEL, counter, body)
+
+
+def test_a_session_takes_each_sealed_command_once_in_order():
+    from insole.auth import RESPONSE_LABEL, session_key
+    s = new_session()
+    nonce, cn, _, proof = log_in(s)
+    assert proof and s.session_key == session_key(KEY, nonce, cn, DEVICE_ID)
+    sk = s.session_key
+    assert s.unseal(sealed(sk, 1, b"\x04")) == (b"\x04", 1)
+    assert s.unseal(sealed(sk, 1, b"\x04")) == (None, "counter")  # replayed
+    assert s.unseal(sealed(sk, 3, b"\x05")) == (b"\x05", 3)  # a gap: the host's command 2 was lost
+    assert s.unseal(sealed(sk, 2, b"\x04")) == (None, "counter")  # out of order
+    changed = bytearray(sealed(sk, 4, b"\x03\x05"))
+    changed[1] = 9
+    assert s.unseal(bytes(changed)) == (None, "tag")  # modified
+    assert s.unseal(sealed(sk, 4, b"\x84\x00", RESPONSE_LABEL)) == (None, "tag")  # reflected
+    assert s.unseal(b"\x04") == (None, "tag")  # no seal at all
+    assert s.unseal(sealed(b"k" * 32, 4, b"\x04")) == (None, "tag")  # another session's key
+    assert s.unseal(sealed(sk, 4, b"\x04")) == (b"\x04", 4)
+    s.end()
+    assert s.session_key is None

@@ -42,7 +42,7 @@ def test_unset_clock_counts_days_from_boot_and_flags_the_record():
     run_seconds(dev, 3)
     assert dev.due & DUE_ROLLOVER
     rec = record.decode(dev.service())
-    assert rec["day"] == 0 and rec["flags"] & record.CLOCK_UNSET and rec["seq"] == 1
+    assert rec["day"] == 0 and rec["flags"] & record.FLAG_CLOCK_UNSET and rec["seq"] == 1
     assert dev.clock.day == 1 and dev.seq == 2 and not dev.due
 
 
@@ -51,7 +51,7 @@ def test_a_set_clock_dates_the_day_and_clears_the_flag():
     dev.clock.set(EPOCH_2000 + 9000 * DAY_S - 2, 0)
     run_seconds(dev, 2)
     rec = record.decode(dev.service())
-    assert rec["day"] == 8999 and not rec["flags"] & record.CLOCK_UNSET
+    assert rec["day"] == 8999 and not rec["flags"] & record.FLAG_CLOCK_UNSET
 
 
 def test_checkpoint_falls_due_and_is_a_partial_record_of_the_open_day():
@@ -59,7 +59,7 @@ def test_checkpoint_falls_due_and_is_a_partial_record_of_the_open_day():
     run_seconds(dev, 5)
     assert dev.due == DUE_CHECKPOINT
     snap = record.decode(dev.checkpoint())
-    assert snap["flags"] & record.PARTIAL and snap["seq"] == 1
+    assert snap["flags"] & record.FLAG_PARTIAL and snap["seq"] == 1
 
 
 def test_pain_rolls_back_and_three_pain_days_at_the_start_raise_the_advisory():
@@ -85,7 +85,7 @@ def test_pain_rolls_back_and_three_pain_days_at_the_start_raise_the_advisory():
         dev.report_pain(5)
     assert dev.schedule.advisory and played == [ADVISORY]
     rec = record.decode(dev.close_day())
-    assert rec["flags"] & record.ADVISORY and rec["flags"] & record.PAIN and rec["pain"] == 5
+    assert rec["flags"] & record.FLAG_ADVISORY and rec["flags"] & record.FLAG_PAIN and rec["pain"] == 5
 
 
 def test_no_alert_while_the_insole_is_off_the_foot():

@@ -60,7 +60,7 @@ def test_boots_lives_and_keeps_the_day_across_a_restart():
         checkpoints.append(record.decode(store.recover()))
         assert board.sampler.dropped == 0 and board.watchdog_feeds > 100
     first, second = checkpoints
-    assert first["seq"] == second["seq"] == 1 and first["flags"] & record.PARTIAL
+    assert first["seq"] == second["seq"] == 1 and first["flags"] & record.FLAG_PARTIAL
     assert 250 <= first["wear_s"] <= 300 and first["steps"] > 200
     # the second boot continued the day from the checkpoint instead of starting it again
     assert second["wear_s"] >= first["wear_s"] + 250 and second["steps"] >= first["steps"] + 200

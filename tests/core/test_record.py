@@ -5,12 +5,12 @@ from support import SkipTest, version_1
 
 from insole import record
 from insole.health import NO_SIGNAL, OK, STUCK_HIGH, ChannelHealth
-from insole.record import PARTIAL, SIZE, DaySummary, RecordError, decode, encode
+from insole.record import FLAG_PARTIAL, SIZE, DaySummary, RecordError, decode, encode
 
 
 def sample(**changes):
     fields = {
-        "flags": record.PAIN | record.ADVISORY, "seq": 4242, "day": 9131,
+        "flags": record.FLAG_PAIN | record.FLAG_ADVISORY, "seq": 4242, "day": 9131,
         "wear_s": 7 * 3600 + 12, "limit_s": 6 * 3600, "steps": 12345, "cadence_x10": 1083,
         "mli_median": -37, "cpei_median": 112, "supinated": 1200, "neutral": 10000, "pronated": 1145,
         "peaks_dn": [4100, 3900, 120, 0, 2500, 2600, 1800, 65535],
@@ -194,14 +194,14 @@ def test_snapshot_is_a_partial_record_and_restores():
     day = DaySummary()
     for _ in range(501):
         day.add_step(next(rnd) % 801 - 400, next(rnd) % 401 - 200)
-    before = day.close(9, 77, 1800, limit_s=3600, alerts=2, cadence_x10=1100, pain=1, flags=record.PAIN)
-    data = day.snapshot(9, 77, 1800, limit_s=3600, alerts=2, cadence_x10=1100, pain=1, flags=record.PAIN)
+    before = day.close(9, 77, 1800, limit_s=3600, alerts=2, cadence_x10=1100, pain=1, flags=record.FLAG_PAIN)
+    data = day.snapshot(9, 77, 1800, limit_s=3600, alerts=2, cadence_x10=1100, pain=1, flags=record.FLAG_PAIN)
     assert len(data) == SIZE
     fields = decode(data)
-    assert fields["flags"] == record.PAIN | PARTIAL
+    assert fields["flags"] == record.FLAG_PAIN | FLAG_PARTIAL
     again = DaySummary()
     assert again.restore(data) == fields
-    after = again.close(9, 77, 1800, limit_s=3600, alerts=2, cadence_x10=1100, pain=1, flags=record.PAIN)
+    after = again.close(9, 77, 1800, limit_s=3600, alerts=2, cadence_x10=1100, pain=1, flags=record.FLAG_PAIN)
     assert after == before
     again.add_step(400, 0)
     assert again.close(9, 77, 1800)["steps"] == 502

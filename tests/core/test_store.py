@@ -5,7 +5,7 @@ import os
 from fsfaults import FullFs, PowerCut, TearingFs, cut, new_dir, remove_tree, tree_size
 
 from edge.store import _SLOT_HEAD_SIZE as SLOT_HEAD, Store, _pack_slot
-from insole.record import PARTIAL, SIZE, DaySummary, decode, encode
+from insole.record import FLAG_PARTIAL, SIZE, DaySummary, decode, encode
 
 
 def with_dir(test):
@@ -20,7 +20,7 @@ def with_dir(test):
 
 
 def rec(seq, wear_s=3600, partial=False):
-    return encode(DaySummary().close(seq, 9000 + seq, wear_s, flags=PARTIAL if partial else 0))
+    return encode(DaySummary().close(seq, 9000 + seq, wear_s, flags=FLAG_PARTIAL if partial else 0))
 
 
 def opened(path, fs=None, **kw):
@@ -83,10 +83,10 @@ def test_append_and_read_after_restart(path):
     assert seqs(store, 10) == []
     store, current = opened(path, segment_records=4)
     assert store.open_seq == 11
-    assert decode(current)["seq"] == 11 and decode(current)["flags"] & PARTIAL
+    assert decode(current)["seq"] == 11 and decode(current)["flags"] & FLAG_PARTIAL
     got = list(store.records_after(0))
     assert [r["day"] for r in got] == list(range(9001, 9011))
-    assert all(r["wear_s"] == 3600 and not r["flags"] & PARTIAL for r in got)
+    assert all(r["wear_s"] == 3600 and not r["flags"] & FLAG_PARTIAL for r in got)
 
 
 @with_dir

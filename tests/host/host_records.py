@@ -34,7 +34,7 @@ def fortnight(mli=40):
     for d, hours in enumerate(LIMITS_H, start=1):
         wear = int(hours * H * OVER.get(d, 1.0))
         steps = wear * 1000 // H
-        flags = (record.PAIN if d in PAIN_DAYS else 0) | (record.ADVISORY if d >= 8 else 0)
+        flags = (record.FLAG_PAIN if d in PAIN_DAYS else 0) | (record.FLAG_ADVISORY if d >= 8 else 0)
         days.append(fields(d, wear_s=wear, limit_s=hours * H, steps=steps, flags=flags,
                            pain=6 if d in PAIN_DAYS else 0, mli_median=mli + (d % 3) * 10 - 10,
                            cadence_x10=1000 + d, supinated=steps // 10, neutral=steps * 7 // 10,

@@ -68,7 +68,7 @@ def test_no_over_correction_when_stable_pronating_or_too_few_days():
 def test_rest_and_partial_days_are_not_worn_days():
     days = mli_days([30, 10, 20, -300, -300, -300, -300])
     days[3]["wear_s"] = days[3]["steps"] = 0
-    days[4]["flags"] = record.PARTIAL
+    days[4]["flags"] = record.FLAG_PARTIAL
     oc = analysis.over_correction(LEFT, days)
     assert oc["worn_days"] == 5 and oc["episode"] is None
 
@@ -122,7 +122,7 @@ def test_the_pain_advisory():
     flags = analysis.analyse([LEFT], days)["flags"]
     assert flags[0]["kind"] == "advisory" and flags[0]["severity"] == "stop"
     assert "STOP wearing the insoles and see a podiatrist" in flags[0]["message"]
-    days[-1]["flags"] &= ~record.ADVISORY  # cleared on the insole
+    days[-1]["flags"] &= ~record.FLAG_ADVISORY  # cleared on the insole
     assert not analysis.advisory(days)["active"]
 
 
@@ -164,7 +164,7 @@ def test_usage_names_the_foot_that_recorded_less():
 
 def test_asymmetry_pairs_dated_days_only():
     left = [dict(fields(i, day=DAY0 + i), device_id=LEFT.id) for i in range(1, 6)]
-    right = [dict(fields(i, day=i, flags=record.CLOCK_UNSET), device_id=RIGHT.id) for i in range(1, 6)]
+    right = [dict(fields(i, day=i, flags=record.FLAG_CLOCK_UNSET), device_id=RIGHT.id) for i in range(1, 6)]
     assert analysis.asymmetry(left, right)["worn_days"] == 0
     right += [dict(fields(6, day=DAY0 + 5, steps=1000), device_id=RIGHT.id)]
     asym = analysis.asymmetry(left, right)
@@ -174,7 +174,7 @@ def test_asymmetry_pairs_dated_days_only():
 def test_day_labels():
     assert analysis.day_label(fields(1, day=DAY0)) == "2026-11-25"
     assert analysis.day_label(fields(1, day=0)) == "2000-01-01"
-    assert analysis.day_label(fields(1, day=3, flags=record.CLOCK_UNSET)) == "boot+3"
+    assert analysis.day_label(fields(1, day=3, flags=record.FLAG_CLOCK_UNSET)) == "boot+3"
 
 
 def test_the_most_serious_flags_come_first():

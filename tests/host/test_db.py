@@ -74,7 +74,7 @@ def test_a_different_record_under_a_stored_seq_is_reported_and_the_stored_one_ke
 
 def test_a_checkpoint_is_replaced_by_the_closed_day(tmp_path):
     with Database(tmp_path / "i.db") as database:
-        database.store_records(LEFT, encoded([fields(1), fields(2, steps=50, flags=record.PARTIAL)]))
+        database.store_records(LEFT, encoded([fields(1), fields(2, steps=50, flags=record.FLAG_PARTIAL)]))
         assert database.last_seq(LEFT.id) == 1  # the next pull asks again for seq 2
         assert database.store_records(LEFT, encoded([fields(2, steps=900)])) == (1, [])
         assert [r["steps"] for r in database.records()] == [3000, 900]

@@ -15,14 +15,14 @@ from insole_host.firmware import record
 def table(tmp_path):
     with Database(tmp_path / "i.db") as database:
         database.store_records(LEFT, encoded(fortnight(mli=40)))
-        database.store_records(RIGHT, encoded(fortnight(mli=-20)[:10] + [fields(11, day=4, flags=record.CLOCK_UNSET)]))
+        database.store_records(RIGHT, encoded(fortnight(mli=-20)[:10] + [fields(11, day=4, flags=record.FLAG_CLOCK_UNSET)]))
         yield export.rows(database)
 
 
 def expected_rows():
     out = []
     for dev, days in ((LEFT, fortnight(mli=40)), (RIGHT, fortnight(mli=-20)[:10] + [
-            fields(11, day=4, flags=record.CLOCK_UNSET)])):
+            fields(11, day=4, flags=record.FLAG_CLOCK_UNSET)])):
         for f in days:
             row = {"device_id": dev.id, "device_name": dev.name, "foot": dev.foot, "version": record.VERSION}
             row.update((k, v) for k, v in f.items() if k != "peaks_dn")

@@ -60,10 +60,10 @@ def test_wear_status_by_the_rules():
     assert wear_status(fields(1, wear_s=4500, limit_s=3600)) == "within"  # the rules' 125 % margin
     assert wear_status(fields(1, wear_s=4501, limit_s=3600)) == "well over"
     assert wear_status(fields(1, wear_s=0, limit_s=3600)) == "not worn"
-    assert wear_status(fields(1, wear_s=0, limit_s=0, flags=record.REST_DAY)) == "rest"
-    assert wear_status(fields(1, wear_s=60, limit_s=0, flags=record.REST_DAY)) == "worn on a rest day"
+    assert wear_status(fields(1, wear_s=0, limit_s=0, flags=record.FLAG_REST_DAY)) == "rest"
+    assert wear_status(fields(1, wear_s=60, limit_s=0, flags=record.FLAG_REST_DAY)) == "worn on a rest day"
     assert wear_status(fields(1, wear_s=60, limit_s=0)) == "no limit"
-    assert wear_status(fields(1, wear_s=5 * 3600, limit_s=3600, flags=record.PAIN, pain=6)) == "pain"
+    assert wear_status(fields(1, wear_s=5 * 3600, limit_s=3600, flags=record.FLAG_PAIN, pain=6)) == "pain"
 
 
 def test_text_table_puts_the_advisory_first(database):
@@ -79,8 +79,8 @@ def test_text_table_puts_the_advisory_first(database):
 
 def test_boot_counted_days_are_labelled(tmp_path):
     with Database(tmp_path / "i.db") as database:
-        database.store_records(LEFT, encoded([fields(1, day=0, flags=record.CLOCK_UNSET),
-                                              fields(2, day=1, flags=record.CLOCK_UNSET), fields(3)]))
+        database.store_records(LEFT, encoded([fields(1, day=0, flags=record.FLAG_CLOCK_UNSET),
+                                              fields(2, day=1, flags=record.FLAG_CLOCK_UNSET), fields(3)]))
         rows = Report(database).data["days"]
     assert [r["date"] for r in rows] == ["boot+0", "boot+1", "2026-11-27"]
     assert [r["clock_set"] for r in rows] == [False, False, True]
@@ -95,7 +95,7 @@ def test_png_has_the_fixed_size(database, tmp_path):
 def test_png_with_rest_days_one_foot_and_no_records(tmp_path):
     days = fortnight()
     for d in (2, 5):
-        days[d] = dict(days[d], flags=days[d]["flags"] | record.REST_DAY, limit_s=0, wear_s=0, steps=0)
+        days[d] = dict(days[d], flags=days[d]["flags"] | record.FLAG_REST_DAY, limit_s=0, wear_s=0, steps=0)
     with Database(tmp_path / "i.db") as database:
         database.store_records(LEFT, encoded(days))
         assert png_size(Report(database).png_bytes()) == FIG_SIZE_PX
@@ -140,7 +140,7 @@ def test_html_lists_the_findings(tmp_path):
 
 
 def test_a_pain_day_shows_the_limit_in_force_and_marks_the_rollback(tmp_path):
-    pain_day = fields(3, wear_s=4 * 3600 + 600, limit_s=3600, planned_s=3 * 3600, flags=record.PAIN, pain=7)
+    pain_day = fields(3, wear_s=4 * 3600 + 600, limit_s=3600, planned_s=3 * 3600, flags=record.FLAG_PAIN, pain=7)
     with Database(tmp_path / "i.db") as database:
         database.store_records(LEFT, encoded([fields(1), fields(2), pain_day]))
         report = Report(database)
@@ -155,8 +155,8 @@ def test_a_pain_day_shows_the_limit_in_force_and_marks_the_rollback(tmp_path):
 
 def test_the_plot_shows_the_rollback_pain_alerts_steps_and_advisory(tmp_path):
     days = [fields(1, alerts=0), fields(2, alerts=3),
-            fields(3, wear_s=4 * 3600, limit_s=3600, planned_s=3 * 3600, flags=record.PAIN, pain=7, alerts=0),
-            fields(4, flags=record.ADVISORY, alerts=0)]
+            fields(3, wear_s=4 * 3600, limit_s=3600, planned_s=3 * 3600, flags=record.FLAG_PAIN, pain=7, alerts=0),
+            fields(4, flags=record.FLAG_ADVISORY, alerts=0)]
     with Database(tmp_path / "i.db") as database:
         database.store_records(LEFT, encoded(days))
         fig = Report(database).figure()

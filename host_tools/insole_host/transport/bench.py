@@ -12,16 +12,16 @@
   about 7 at 7.5 ms), and measured once more over Bumble with the stream paced
   that way.
 
-Per record (LE 1M PHY, an encrypted link):
+Per record (LE 1M PHY, an encrypted link, one notification at MTU 247):
 
-    ATT notification   opcode 1 + handle 2 + record 55           = 58
-    L2CAP              length 2 + channel id 2                    = +4 -> 62
-    LL data PDU        header 2 + payload + MIC 4                 = +6 -> 68
-    PHY                preamble 1 + access address 4 + CRC 3      = +8 -> 76 bytes, 608 us
+    ATT notification   opcode 1 + handle 2 + record 55 + tag 8   = 66
+    L2CAP              length 2 + channel id 2                    = +4 -> 70
+    LL data PDU        header 2 + payload + MIC 4                 = +6 -> 76
+    PHY                preamble 1 + access address 4 + CRC 3      = +8 -> 84 bytes, 672 us
 
-With LE Data Length Extension (LL payload up to 251) the 62-byte L2CAP PDU
-goes in one LL packet; without it (27 bytes), in three (27 + 27 + 8), each
-with its own 14 bytes of LL and PHY overhead: 104 bytes. Each of the insole's
+With LE Data Length Extension (LL payload up to 251) the 70-byte L2CAP PDU
+goes in one LL packet; without it (27 bytes), in three (27 + 27 + 16), each
+with its own 14 bytes of LL and PHY overhead: 112 bytes. Each of the insole's
 packets is answered in the same connection event by the central's empty
 packet (2 + 8 bytes, no MIC on an empty PDU) after 150 us, and 150 us pass
 before the next exchange.
@@ -37,7 +37,7 @@ from pathlib import Path
 from insole_host.transport.bumble_central import BumbleCentral
 from insole_host.transport.gatt_server_bumble import insole_on_local_link
 
-from insole import record  # noqa: E402  (on sys.path through the transport)
+from insole import protocol, record  # noqa: E402  (on sys.path through the transport)
 
 ATT_HEADER = 3      # opcode 1 + handle 2
 L2CAP_HEADER = 4    # length 2 + channel id 2
@@ -90,8 +90,8 @@ async def _pull(days: int, pace=None) -> tuple[int, float, int]:
 def bench_ble(days: int = 365, per_event: int = 4, measure_paced: bool = True) -> dict:
     """Print and return the record pull's air cost, its Bumble measurement and its
     time at 7.5 ms and 30 ms connection intervals."""
-    dle_packets, dle_bytes = air_bytes(record.SIZE, LL_PAYLOAD_DLE)
-    legacy_packets, legacy_bytes = air_bytes(record.SIZE, LL_PAYLOAD_LEGACY)
+    dle_packets, dle_bytes = air_bytes(protocol.UNIT_SIZE, LL_PAYLOAD_DLE)
+    legacy_packets, legacy_bytes = air_bytes(protocol.UNIT_SIZE, LL_PAYLOAD_LEGACY)
     fit_7_5 = int(7500 // exchange_us(dle_bytes))
     count, wall, notifications = asyncio.run(_pull(days))
     out = {
@@ -112,8 +112,9 @@ def bench_ble(days: int = 365, per_event: int = 4, measure_paced: bool = True) -
             out["paced_s"][interval] = round(asyncio.run(_pull(days, pace=(per_event, interval / 1000)))[1], 3)
 
     print("BLE record pull (LE 1M PHY, encrypted link, ATT MTU 247)")
-    print("  per record: record %d + ATT header %d + L2CAP %d + LL header %d + MIC %d"
-          " + preamble/access address/CRC %d" % (record.SIZE, ATT_HEADER, L2CAP_HEADER, LL_HEADER, MIC, PHY_FRAMING))
+    print("  per record: record %d + tag %d + ATT header %d + L2CAP %d + LL header %d + MIC %d"
+          " + preamble/access address/CRC %d" % (record.SIZE, protocol.UNIT_SIZE - record.SIZE, ATT_HEADER,
+                                                  L2CAP_HEADER, LL_HEADER, MIC, PHY_FRAMING))
     print("              = %d bytes, %d us on air with Data Length Extension (%.0f %% payload);"
           " %d bytes in %d LL packets without"
           % (dle_bytes, dle_bytes * US_PER_BYTE, 100 * record.SIZE / dle_bytes, legacy_bytes, legacy_packets))

@@ -5,29 +5,56 @@
     BumbleCentral(device=central)            a Bumble Device already powered on (the tests:
                                              a virtual controller on a LocalLink)
 
-Connect, exchange the MTU (247 asked), secure the link: re-encrypt with the bond
-when the key store has one for the insole, else pair (LE Secure Connections,
-Just Works, bonding), then discover the table and subscribe. With a dongle the
-bonds are kept in `keystore` (a JSON file), so the next session only encrypts.
+Connect, exchange the MTU (247 asked; none when 23 is asked), discover the
+table, read the insole's serial number (open), secure the link: re-encrypt
+with the bond when the key store has one for the insole, else pair (LE Secure
+Connections with bonding: passkey entry with the insole's provisioned passkey,
+`<user data dir>/keys/<DEVICE_ID>.passkey` as `make deploy` writes it, Just
+Works only when there is none), then subscribe.
+
+Bonds: with an HCI transport spec they are kept in `keystore`, by default
+`<user data dir>/bonds.json` (platformdirs.user_data_dir("insole")), so a
+bonded insole only re-encrypts the next time; a test's device keeps its own
+(Bumble's in memory) unless `keystore` is given.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import Any, Callable
 
+import platformdirs
 from bumble import att
 from bumble.core import PhysicalTransport
 from bumble.device import Device, DeviceConfiguration, Peer
 from bumble.hci import Address
 from bumble.host import Host
+from bumble.keys import JsonKeyStore
 
 from insole_host.transport.base import AccessDenied, Found, LinkLost, Transport, TransportError
-from insole_host.transport.gatt_server_bumble import bumble_uuid, pairing_config
+from insole_host.transport.gatt_server_bumble import bumble_uuid, host_pairing
 
 from insole import gatt  # noqa: E402  (on sys.path through base)
 
 DEFAULT_ADDRESS = "C0:98:E5:49:00:01"  # the central's static random address with a dongle
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("insole"))
+
+
+def provisioned_passkey(device_id: bytes, keys_dir: Path | None = None) -> int | None:
+    """The passkey `make deploy` provisioned for this insole (keys/<DEVICE_ID>.passkey,
+    six digits), or None when there is no such file."""
+    path = (keys_dir or data_dir() / "keys") / f"{device_id.decode('ascii', 'replace')}.passkey"
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    if not (len(text) == 6 and text.isdigit()):
+        raise TransportError(f"{path}: a passkey is 6 digits, not {text!r}")
+    return int(text)
 
 
 def parse_ad(data: bytes) -> dict[int, list[bytes]]:
@@ -60,14 +87,17 @@ class BumbleCentral(Transport):
     """The Transport over Bumble."""
 
     def __init__(self, spec: str | None = None, *, device: Device | None = None, address: str = DEFAULT_ADDRESS,
-                 keystore: str | None = None, mtu: int = 247, secure: bool = True):
+                 keystore: str | Path | None = None, mtu: int = 247, secure: bool = True,
+                 passkey: int | None = None, keys_dir: Path | None = None):
         super().__init__()
         if (spec is None) == (device is None):
             raise TransportError("give an HCI transport spec (e.g. 'usb:0') or a Bumble device, not both")
         self.spec = spec
         self.device = device
         self.address = address
-        self.keystore = keystore
+        self.keystore = str(keystore or data_dir() / "bonds.json") if spec is not None else keystore
+        self.passkey = passkey
+        self.keys_dir = keys_dir
         self.want_mtu = mtu
         self.secure_link = secure
         self.connection = None
@@ -81,11 +111,12 @@ class BumbleCentral(Transport):
             from bumble.transport import open_transport
             self._hci = await open_transport(self.spec)
             config = DeviceConfiguration(name="insole-host", address=Address(self.address))
-            if self.keystore:
-                config.keystore = f"JsonKeyStore:{self.keystore}"
             self.device = Device(config=config, host=Host(self._hci.source, self._hci.sink))
             await self.device.power_on()
-            self.device.pairing_config_factory = pairing_config
+            self.device.pairing_config_factory = lambda _connection: host_pairing()
+        if self.keystore and not isinstance(self.device.keystore, JsonKeyStore):
+            Path(self.keystore).parent.mkdir(parents=True, exist_ok=True)
+            self.device.keystore = JsonKeyStore(None, self.keystore)
         return self.device
 
     async def close(self) -> None:
@@ -126,9 +157,8 @@ class BumbleCentral(Transport):
             raise TransportError(f"could not connect to {address}: {e}") from e
         self.connection.on("disconnection", lambda reason: self._link_lost())
         self.peer = Peer(self.connection)
-        self.mtu = await self.peer.request_mtu(self.want_mtu)
-        if self.secure_link:
-            await self.secure()
+        if self.want_mtu > 23:  # 23 is the default: no exchange, as some centrals do
+            self.mtu = await self.peer.request_mtu(self.want_mtu)
         await self.peer.discover_services()
         for service in self.peer.services:
             await service.discover_characteristics()
@@ -140,12 +170,20 @@ class BumbleCentral(Transport):
                     self._proxies[c.name] = found[0]
         if "control" not in self._proxies:
             raise TransportError(f"{address} has no insole service")
+        if self.secure_link:
+            await self.secure()
         await self._link_up()
 
     async def secure(self) -> None:
-        """Re-encrypt with the bond if the key store holds one for this insole, else pair."""
+        """Re-encrypt with the bond if the key store holds one for this insole, else
+        pair: passkey entry when the insole's passkey is known, else Just Works."""
         conn = self.connection
         keys = await self.device.keystore.get(str(conn.peer_address)) if self.device.keystore else None
+        passkey = self.passkey
+        if passkey is None and (self.spec is not None or self.keys_dir is not None):
+            passkey = provisioned_passkey(await self.read(gatt.SERIAL), self.keys_dir)
+        if passkey is not None:  # else the device's own pairing (Just Works, bonding, unless a test set another)
+            self.device.pairing_config_factory = lambda _connection: host_pairing(passkey)
         try:
             if keys is not None:
                 await conn.encrypt()

@@ -6,15 +6,18 @@ The GATT server is built from gatt.SERVICES: the insole service's values
 require an encrypted link (Bumble answers ATT Insufficient Encryption before
 any code of ours runs); on top, reads the link may not see (gatt.py's access
 levels, InsoleService.allowed) get Insufficient Authentication (not bonded) or
-Insufficient Authorization (no session). Pairing is LE Secure Connections,
-Just Works, with bonding. One central at a time: advertising stops while one
+Insufficient Authorization (no session). Pairing is LE Secure Connections with
+bonding: passkey entry when the insole has a provisioned passkey (a bond only
+counts when the pairing was authenticated by it), else Just Works. One central at a time: advertising stops while one
 is connected and starts again when it leaves.
 
 Per connection, as the aioble binding does: control-point writes go to
 InsoleService.control_write and the answer goes back as an indication; after
-an OK REQUEST_RECORDS the records follow, one per notification; queued alerts
-and a changed Status are notified on a bonded, authenticated link; RSC and
-Battery to anyone subscribed.
+an OK REQUEST_RECORDS the records follow, each with its tag, in notifications
+of at most the link's MTU - 3 bytes; queued alerts and a changed Status are
+notified on a bonded, authenticated link; RSC and Battery to anyone
+subscribed. Bumble sends a notification or indication only to a central whose
+CCCD asked for it.
 
 Bumble's virtual controller moves packets as fast as the event loop runs: no
 connection events. `pace=(n, interval_s)` spaces the record stream as a radio
@@ -62,13 +65,42 @@ def bumble_uuid(uuid) -> UUID:
     return UUID.from_16_bits(uuid) if isinstance(uuid, int) else UUID(uuid)
 
 
-def pairing_config(_connection=None) -> PairingConfig:
-    """LE Secure Connections, Just Works (no display, no keypad), bonding; the identity
-    given is the static random address the device connects with, so the bond is
-    found under the address the next connection comes from."""
-    return PairingConfig(sc=True, mitm=False, bonding=True,
-                         delegate=PairingDelegate(io_capability=PairingDelegate.NO_OUTPUT_NO_INPUT),
+class Passkey(PairingDelegate):
+    """A pairing side that knows the passkey: the insole "displays" its provisioned
+    one (generate_passkey), the host enters it (get_number)."""
+
+    def __init__(self, passkey: int, io_capability: int):
+        super().__init__(io_capability=io_capability)
+        self.passkey = passkey
+
+    async def generate_passkey(self) -> int:
+        return self.passkey
+
+    async def get_number(self) -> int:
+        return self.passkey
+
+
+def _pairing(passkey: int | None, io_capability: int) -> PairingConfig:
+    """LE Secure Connections with bonding: passkey entry (MITM protection) when there
+    is a passkey, else Just Works; the identity given is the static random address
+    the device connects with, so the bond is found under the address the next
+    connection comes from."""
+    if passkey is None:
+        delegate = PairingDelegate(io_capability=PairingDelegate.NO_OUTPUT_NO_INPUT)
+    else:
+        delegate = Passkey(passkey, io_capability)
+    return PairingConfig(sc=True, mitm=passkey is not None, bonding=True, delegate=delegate,
                          identity_address_type=PairingConfig.AddressType.RANDOM)
+
+
+def insole_pairing(passkey: int | None = None) -> PairingConfig:
+    """The insole's side: it shows the passkey (display only)."""
+    return _pairing(passkey, PairingDelegate.DISPLAY_OUTPUT_ONLY)
+
+
+def host_pairing(passkey: int | None = None) -> PairingConfig:
+    """The host's side: it enters the passkey (keyboard only)."""
+    return _pairing(passkey, PairingDelegate.KEYBOARD_INPUT_ONLY)
 
 
 class InsolePeripheral:
@@ -96,7 +128,7 @@ class InsolePeripheral:
             chars = [self._characteristic(c) for c in spec.characteristics]
             services.append(Service(bumble_uuid(spec.uuid), chars))
         device.add_services(services)
-        device.pairing_config_factory = pairing_config
+        device.pairing_config_factory = lambda _connection: insole_pairing(service.passkey)
         device.on("connection", self._on_connection)
 
     def _characteristic(self, c: gatt.Characteristic) -> Characteristic:
@@ -170,12 +202,14 @@ class InsolePeripheral:
             self._rsc(connection), self._battery(connection))]
 
     def _on_pairing(self, connection, keys) -> None:
-        """A bond: LE Secure Connections, and both sides asked for bonding (the SMP
-        session, still open until the link goes, says whether they did)."""
+        """A bond: LE Secure Connections, both sides asked for bonding (the SMP
+        session, still open until the link goes, says whether they did) and, with a
+        provisioned passkey, the pairing authenticated by it."""
         self.pairings += 1
         session = getattr(self.device.smp_manager, "sessions", {}).get(connection.handle)
         bonding = session.bonding if session is not None else False
-        if connection.sc and keys.ltk is not None and bonding:
+        by_passkey = self.service.passkey is None or (keys.ltk is not None and keys.ltk.authenticated)
+        if connection.sc and keys.ltk is not None and bonding and by_passkey:
             self.bonded.add(str(connection.peer_address))
 
     def _on_disconnection(self, connection) -> None:
@@ -198,7 +232,7 @@ class InsolePeripheral:
         while True:
             answer = await self._answers.get()
             await self.device.indicate_subscriber(connection, self.chars["control"], answer)
-            if answer[:2] == bytes((protocol.RESPONSE_BIT | protocol.REQUEST_RECORDS, protocol.OK)):
+            if protocol.starts_stream(answer):
                 await self._stream(connection)
 
     async def _stream(self, connection) -> None:
@@ -209,7 +243,8 @@ class InsolePeripheral:
                 await asyncio.sleep(self.pace[1])  # the next connection event
             return True
 
-        await self.service.send_records(send, lambda: self.allowed(gatt.RECORDS, connection))
+        await self.service.send_records(send, lambda: self.allowed(gatt.RECORDS, connection),
+                                        connection.att_mtu - 3)
 
     async def _alerts(self, connection) -> None:
         while True:
@@ -255,6 +290,7 @@ class FirmwareInsole:
     key: bytes = DEMO_KEY
     device_id: bytes = b"INS-0042"
     fs_hz: int = 10
+    passkey: int | None = None
 
     stored: int = 0  # days already on its flash when it boots
 
@@ -263,6 +299,7 @@ class FirmwareInsole:
         stored_days(str(self.store_dir), self.stored)
         self.device, self.store, self.service = build(str(self.store_dir), self.key, self.device_id,
                                                       self.fs_hz, clock_ms=self.clock)
+        self.service.passkey = self.passkey
 
     def live_days(self, n: int, worn_s: int | None = None) -> None:
         """The wearer lives n days (wearing the insole `worn_s` a day, default each day's limit)."""
@@ -309,7 +346,7 @@ async def local_link(service, name: str = "Insole", **peripheral_kw) -> LocalLin
     central = _device_on(link, "host", CENTRAL_ADDRESS)
     await peripheral.start()
     await central.power_on()
-    central.pairing_config_factory = pairing_config
+    central.pairing_config_factory = lambda _connection: host_pairing()
     return LocalLinkPair(link, peripheral, central)
 
 

@@ -1,16 +1,39 @@
-"""A fake aioble for the binding tests (MicroPython and CPython; never on a board's path).
+"""A fake aioble that keeps the real stack's rules (MicroPython and CPython; never on a board's path).
 
-It keeps what the binding did: `calls` (config, register_services, advertise),
-the registered services with their UUIDs and flags, and, per connection, what
-went to the central. A test plays the central through `FakeConnection`:
-`connect(conn)` makes a pending `advertise()` return it; `conn.write(ch, data)`,
-`conn.read(ch)` go through the stack's checks (the encrypted-flags, `on_read`);
-`conn.drop()` loses the link. Notifications land in `conn.notified`
-[(uuid value, bytes)] (and go to `conn.on_notify` if set), indications in
-`conn.indicated`; `conn.full` makes the next that many notifications fail as a
-full NimBLE buffer does (OSError ENOMEM).
+What a test sees: `calls` (config, register_services, advertise), the
+registered services with their UUIDs, flags and handles, and per connection
+what reached the central. A test plays the central through `FakeConnection`:
+`connect(conn)` makes a pending `advertise()` return it; `conn.subscribe(ch)`
+writes its CCCD; `conn.write(ch, data)` and `conn.read(ch)` go through the
+stack's checks; `conn.drop()` loses the link.
+
+The stack's rules, as MicroPython's NimBLE build showed them:
+
+- Every event (a connection, a write, a CCCD write, an indication's
+  confirmation, a disconnection) reaches Python through one IRQ handler
+  (`core.ble.irq`, aioble's `core.ble_irq` unless the binding installs its
+  own). If the handler raises, MicroPython prints the exception and switches it
+  off: from then on the fake delivers no event at all (`core.ble.dead`, the
+  exception in `core.ble.errors`).
+- `Characteristic.write(data, send_update=True)` marks the value changed for
+  every connection, subscribed or not, and each one gets it as an
+  indication; its confirmation runs aioble's `_indicate_done`, which raises
+  AttributeError on a characteristic made without `indicate`.
+- `notify` and `indicate` send whatever the central subscribed to or not;
+  the central keeps what its CCCD asked for in `conn.notified` [(uuid, bytes)]
+  and `conn.indicated` [bytes], the rest in `conn.unsolicited`
+  [(kind, uuid, bytes)]. A value longer than MTU - 3 arrives cut to MTU - 3.
+- An indication waits for the central's confirmation; a second one on the
+  same characteristic meanwhile raises ValueError("In progress"). A link lost
+  with one outstanding confirms it with an error status first.
+- A write to an encrypted characteristic on an unencrypted link gets ATT
+  Insufficient Authentication (0x05), as NimBLE answers.
+- `conn.full` makes the next that many notifications fail as a full NimBLE
+  buffer does (OSError ENOMEM).
 """
 import asyncio
+
+from aioble import core
 
 FLAG_READ = 0x0002
 FLAG_WRITE_NO_RESPONSE = 0x0004
@@ -20,12 +43,17 @@ FLAG_INDICATE = 0x0020
 FLAG_READ_ENCRYPTED = 0x0200
 FLAG_WRITE_ENCRYPTED = 0x1000
 FLAG_WRITE_CAPTURE = 0x10000
-ATT_INSUFFICIENT_ENCRYPTION = 0x0F
+ATT_INSUFFICIENT_AUTHENTICATION = 0x05
+ATT_INVALID_LENGTH = 0x0D
+STATUS_LINK_LOST = 0x13
 
 calls = []
 registered = []  # the Service objects, in registration order
+_by_handle = {}  # value handle -> Characteristic
+_connections = {}  # connection handle -> FakeConnection, from its connection to its disconnection event
 _incoming = []
 _waiting = []
+_pending = {}
 
 
 class GattError(Exception):
@@ -40,13 +68,53 @@ def reset():
     """Forget everything (between tests)."""
     del calls[:]
     del registered[:]
+    _by_handle.clear()
+    _connections.clear()
     del _incoming[:]
     del _waiting[:]
+    _pending.clear()
     del FakeConnection.live[:]
+    core.reset()
+    core.register_irq_handler(_irq, None)
+    core.ble.on_off.append(_wake_advertisers)
+
+
+def _wake_advertisers():
+    while _waiting:
+        _waiting.pop(0).set()
 
 
 def config(*args, **kwargs):
     calls.append(("config", kwargs))
+
+
+def stop():
+    """aioble.stop(): the radio off (a binding restarting BLE)."""
+    calls.append(("stop",))
+    core.ble.active(False)
+
+
+def _irq(event, data):
+    """The fake's share of aioble's IRQ handlers: what server.py and peripheral.py do."""
+    if event == core.IRQ_CENTRAL_CONNECT:
+        conn = _pending.pop(data)
+        _connections[data] = conn
+        _incoming.append(conn)
+        while _waiting:
+            _waiting.pop(0).set()
+    elif event == core.IRQ_CENTRAL_DISCONNECT:
+        conn = _connections.pop(data, None)
+        if conn is not None:
+            conn._gone.set()
+    elif event == core.IRQ_GATTS_WRITE:
+        conn_handle, handle = data
+        ch = _by_handle.get(handle)
+        if ch is not None and conn_handle in _connections:
+            ch._written.append((_connections[conn_handle], ch.value))
+            ch._write_event.set()
+    elif event == core.IRQ_GATTS_INDICATE_DONE:
+        conn_handle, handle, status = data
+        Characteristic._indicate_done(conn_handle, handle, status)
 
 
 class Service:
@@ -72,10 +140,13 @@ class Characteristic:
             flags |= FLAG_NOTIFY
         if indicate:
             flags |= FLAG_INDICATE
+            self._indicate_connection = None  # as aioble: only indicate characteristics have it
+            self._indicate_event = asyncio.Event()
+            self._indicate_status = None
         self.uuid = uuid
         self.flags = flags
         self.value = initial or b""
-        self.handle = None
+        self._value_handle = None
         self.writes = []  # the local database writes: (bytes, send_update)
         self._written = []
         self._write_event = asyncio.Event()
@@ -86,10 +157,12 @@ class Characteristic:
     def write(self, data, send_update=False):
         self.value = bytes(data)
         self.writes.append((self.value, send_update))
-        if send_update:
-            for conn in FakeConnection.live:
-                if self.handle in conn.subscribed:
-                    conn.notified.append((self.uuid.value, self.value))
+        if send_update:  # NimBLE: changed for every connection, sent to each as an indication
+            for conn in list(FakeConnection.live):
+                conn._receive("indicate", self, self.value)
+                conn._outstanding.append(self._value_handle)
+                core.deliver(core.IRQ_GATTS_INDICATE_DONE, (conn._conn_handle, self._value_handle, 0))
+                conn._outstanding.remove(self._value_handle)
 
     def notify(self, connection, data=None):
         if not self.flags & FLAG_NOTIFY:
@@ -99,18 +172,40 @@ class Characteristic:
         if connection.full:
             connection.full -= 1
             raise OSError(12)
-        sent = (self.uuid.value, bytes(self.value if data is None else data))
-        connection.notified.append(sent)
-        if connection.on_notify:
-            connection.on_notify(*sent)
+        connection._receive("notify", self, self.value if data is None else data)
 
     async def indicate(self, connection, data=None, timeout_ms=1000):
         if not self.flags & FLAG_INDICATE:
             raise ValueError("Not supported")
+        if self._indicate_connection is not None:
+            raise ValueError("In progress")
         if not connection.is_connected():
             raise ValueError("Not connected")
-        connection.indicated.append(bytes(self.value if data is None else data))
-        await asyncio.sleep(0)
+        self._indicate_connection = connection
+        self._indicate_status = None
+        self._indicate_event.clear()
+        try:
+            connection._receive("indicate", self, self.value if data is None else data)
+            connection._outstanding.append(self._value_handle)
+            if connection.confirm:
+                connection._outstanding.remove(self._value_handle)
+                core.deliver(core.IRQ_GATTS_INDICATE_DONE, (connection._conn_handle, self._value_handle, 0))
+            await asyncio.wait_for(self._indicate_event.wait(), timeout_ms / 1000)
+            if self._indicate_status != 0:
+                raise GattError(self._indicate_status)
+        finally:
+            self._indicate_connection = None
+
+    @staticmethod
+    def _indicate_done(conn_handle, handle, status):
+        """aioble's server.py in what matters: no `_indicate_connection` on a
+        characteristic made without `indicate` -> AttributeError."""
+        characteristic = _by_handle.get(handle)
+        if characteristic is not None and conn_handle in _connections:
+            if not characteristic._indicate_connection:
+                return
+            characteristic._indicate_status = status
+            characteristic._indicate_event.set()
 
     async def written(self, timeout_ms=None):
         while not self._written:
@@ -136,8 +231,9 @@ def register_services(*services):
         handle += 1
         for ch in service.characteristics:
             handle += 1
-            ch.handle = handle
-            handle += 1 + (1 if ch.flags & (FLAG_NOTIFY | FLAG_INDICATE) else 0)
+            ch._value_handle = handle
+            _by_handle[handle] = ch
+            handle += 1 + (1 if ch.flags & (FLAG_NOTIFY | FLAG_INDICATE) else 0)  # the CCCD: value handle + 1
 
 
 async def advertise(interval_us, adv_data=None, resp_data=None, connectable=True, limited_disc=False,
@@ -145,6 +241,8 @@ async def advertise(interval_us, adv_data=None, resp_data=None, connectable=True
     calls.append(("advertise", {"interval_us": interval_us, "adv_data": bytes(adv_data or b""),
                                 "resp_data": bytes(resp_data or b""), "appearance": appearance}))
     while not _incoming:
+        if not core.ble.active():
+            raise OSError(19)  # ENODEV: the radio is off (or went off while advertising)
         event = asyncio.Event()
         _waiting.append(event)
         await event.wait()
@@ -152,33 +250,40 @@ async def advertise(interval_us, adv_data=None, resp_data=None, connectable=True
 
 
 def connect(connection):
-    """The test's central connects (to the pending or the next advertise)."""
-    _incoming.append(connection)
-    while _waiting:
-        _waiting.pop(0).set()
+    """The test's central connects (to the pending or the next advertise); lost
+    when the stack no longer delivers events."""
+    _pending[connection._conn_handle] = connection
+    if core.deliver(core.IRQ_CENTRAL_CONNECT, connection._conn_handle):
+        FakeConnection.live.append(connection)
+        connection.connected = True
 
 
 class FakeConnection:
     """A central's connection as aioble's DeviceConnection shows it to a peripheral."""
 
     live = []
+    _handles = [64]
 
-    def __init__(self, encrypted=True, bonded=True, central_mtu=247):
+    def __init__(self, encrypted=True, bonded=True, central_mtu=247, confirm=True):
         self.encrypted = encrypted
         self.bonded = bonded
         self.authenticated = False
         self.key_size = 16 if encrypted else 0
         self.central_mtu = central_mtu
-        self.mtu = None
-        self.connected = True
+        self.mtu = 23
+        self.connected = False
+        self.confirm = confirm  # False: the central leaves indications unconfirmed
         self.notified = []
         self.indicated = []
-        self.subscribed = set()
+        self.unsolicited = []
+        self.cccd = {}  # value handle -> CCCD bits (1 notify, 2 indicate)
         self.pairs = []
         self.full = 0
         self.on_notify = None  # the test's hook: on_notify(uuid value, bytes) after each notification
+        self._outstanding = []
         self._gone = asyncio.Event()
-        FakeConnection.live.append(self)
+        FakeConnection._handles[0] += 1
+        self._conn_handle = FakeConnection._handles[0]
 
     def is_connected(self):
         return self.connected
@@ -200,30 +305,57 @@ class FakeConnection:
 
     # -- the central's side
 
+    def _receive(self, kind, ch, data):
+        data = bytes(data)[:self.mtu - 3]
+        want = 1 if kind == "notify" else 2
+        if self.cccd.get(ch._value_handle, 0) & want:
+            if kind == "notify":
+                self.notified.append((ch.uuid.value, data))
+                if self.on_notify:
+                    self.on_notify(ch.uuid.value, data)
+            else:
+                self.indicated.append(data)
+        else:
+            self.unsolicited.append((kind, ch.uuid.value, data))
+
     def drop(self):
-        """The link is lost."""
+        """The link is lost: outstanding indications end with an error, then the disconnect."""
         if self.connected:
             self.connected = False
             FakeConnection.live.remove(self)
-            self._gone.set()
+            for handle in self._outstanding:
+                core.deliver(core.IRQ_GATTS_INDICATE_DONE, (self._conn_handle, handle, STATUS_LINK_LOST))
+            del self._outstanding[:]
+            core.deliver(core.IRQ_CENTRAL_DISCONNECT, self._conn_handle)
 
-    def subscribe(self, characteristic):
-        self.subscribed.add(characteristic.handle)
+    def subscribe(self, characteristic, notify=True, indicate=False):
+        """The central writes the characteristic's CCCD; the port reports it as a
+        write on the CCCD's handle (value handle + 1)."""
+        handle = characteristic._value_handle
+        bits = (1 if notify else 0) | (2 if indicate else 0)
+        self.cccd[handle] = bits
+        core.ble.db[handle + 1] = bytes((bits, 0))
+        core.deliver(core.IRQ_GATTS_WRITE, (self._conn_handle, handle + 1))
+        return 0
 
     def write(self, characteristic, data):
         """A write from the central: 0 when the stack takes it, else the ATT error."""
         if characteristic.flags & FLAG_WRITE_ENCRYPTED and not self.encrypted:
-            return ATT_INSUFFICIENT_ENCRYPTION
+            return ATT_INSUFFICIENT_AUTHENTICATION
+        if len(data) > getattr(characteristic, "max_len", 512):
+            return ATT_INVALID_LENGTH
         characteristic.value = bytes(data)
-        characteristic._written.append((self, bytes(data)))
-        characteristic._write_event.set()
+        core.deliver(core.IRQ_GATTS_WRITE, (self._conn_handle, characteristic._value_handle))
         return 0
 
     def read(self, characteristic):
         """(ATT error, value) of a read by the central."""
         if characteristic.flags & FLAG_READ_ENCRYPTED and not self.encrypted:
-            return ATT_INSUFFICIENT_ENCRYPTION, None
+            return ATT_INSUFFICIENT_AUTHENTICATION, None
         code = characteristic.on_read(self)
         if code:
             return code, None
         return 0, characteristic.value
+
+
+reset()

@@ -1,12 +1,15 @@
-"""The link's byte layouts: round trips, offsets, and every command's bad lengths
-and bad values (CPython and MicroPython)."""
+"""The link's byte layouts, the device's side (insole/protocol.py) against the host's
+codecs (insole_host/codec.py): round trips, offsets, and every command's bad
+lengths and bad values."""
 import struct
 from array import array
+
+from insole_host import codec
 
 from insole import protocol as p
 from insole import record
 from insole.alerts import EVENT_LEN, LIMIT_REACHED, PRE_WARNING, AlertEngine
-from insole.auth import MAC_LEN, NONCE_LEN
+from insole.auth import NONCE_LEN, PROOF_LEN as MAC_LEN
 from insole.schedule import HOUR, MAX_STEPS
 
 CUSTOM = {"start_s": 1800, "step_s": 1800, "cap_s": 8 * HOUR, "rest": (3, 7)}
@@ -53,15 +56,15 @@ def test_protocol_error_is_a_value_error():
 def test_rsc_measurement_follows_the_rsc_layout():
     data = p.encode_rsc(104)
     assert data == bytes([0, 0, 0, 104])
-    assert p.decode_rsc(data) == {"flags": 0, "speed_256": 0, "cadence_spm": 104}
+    assert codec.decode_rsc(data) == {"flags": 0, "speed_256": 0, "cadence_spm": 104}
     assert p.encode_rsc(300)[3] == 255 and p.encode_rsc(-5)[3] == 0
-    assert "4" in raises(p.decode_rsc, data[:3])
-    raises(p.decode_rsc, bytes([1, 0, 0, 104, 0, 0]))  # stride length: not an insole's measurement
+    assert "4" in raises(codec.decode_rsc, data[:3])
+    raises(codec.decode_rsc, bytes([1, 0, 0, 104, 0, 0]))  # stride length: not an insole's measurement
 
 
 def status_fields(**changes):
     f = {"wear_s": 5400, "limit_s": 7200, "steps": 4321, "pronation_permille": -87,
-         "battery_pct": 77, "flags": p.ON_FOOT | p.AUTHENTICATED, "record_seq": 41}
+         "battery_pct": 77, "flags": p.STATUS_ON_FOOT | p.STATUS_AUTHENTICATED, "record_seq": 41}
     f.update(changes)
     return f
 
@@ -70,17 +73,17 @@ def test_status_round_trip_and_offsets():
     f = status_fields()
     data = p.encode_status(**f)
     assert len(data) == 20  # one notification at the default ATT MTU (23)
-    assert p.decode_status(data) == f
+    assert codec.decode_status(data) == f
     assert struct.unpack_from("<I", data, 4)[0] == 7200
     assert struct.unpack_from("<h", data, 12)[0] == -87
-    assert data[14] == 77 and data[15] == p.ON_FOOT | p.AUTHENTICATED
+    assert data[14] == 77 and data[15] == p.STATUS_ON_FOOT | p.STATUS_AUTHENTICATED
     assert struct.unpack_from("<I", data, 16)[0] == 41
 
 
 def test_status_no_limit_is_all_ones():
     data = p.encode_status(**status_fields(limit_s=None))
     assert data[4:8] == b"\xff\xff\xff\xff"
-    assert p.decode_status(data)["limit_s"] is None
+    assert codec.decode_status(data)["limit_s"] is None
 
 
 def test_status_values_out_of_range_are_refused_both_ways():
@@ -90,8 +93,8 @@ def test_status_values_out_of_range_are_refused_both_ways():
         assert list(bad)[0] in msg, msg
     data = bytearray(p.encode_status(**status_fields()))
     data[14] = 101
-    assert "battery_pct" in raises(p.decode_status, bytes(data))
-    assert "status" in raises(p.decode_status, bytes(data[:19]))
+    assert "battery_pct" in raises(codec.decode_status, bytes(data))
+    assert "status" in raises(codec.decode_status, bytes(data[:19]))
 
 
 def test_alert_event_from_the_engine_ring():
@@ -102,7 +105,7 @@ def test_alert_event_from_the_engine_ring():
     assert e.pop(out)
     data = p.encode_alert(out)
     assert len(data) == 17
-    assert p.decode_alert(data) == {"seq": 1, "kind": PRE_WARNING, "day_second": HOUR * 9 // 10,
+    assert codec.decode_alert(data) == {"seq": 1, "kind": PRE_WARNING, "day_second": HOUR * 9 // 10,
                                     "wear_s": HOUR * 9 // 10, "limit_s": HOUR}
     assert struct.unpack_from("<IBIII", data) == (1, PRE_WARNING, 3240, 3240, HOUR)
 
@@ -110,30 +113,30 @@ def test_alert_event_from_the_engine_ring():
 def test_alert_event_without_a_limit():
     data = p.encode_alert((9, LIMIT_REACHED, 10, 20, -1))
     assert data[13:] == b"\xff\xff\xff\xff"
-    assert p.decode_alert(data)["limit_s"] is None
+    assert codec.decode_alert(data)["limit_s"] is None
 
 
 def test_alert_event_bad_values():
     raises(p.encode_alert, (0, LIMIT_REACHED, 1, 1, 1))  # seq starts at 1
     raises(p.encode_alert, (1, 0, 1, 1, 1))  # kind NONE is never queued
     raises(p.encode_alert, (1, LIMIT_REACHED, 1, 1, -2))
-    raises(p.decode_alert, p.encode_alert((1, 1, 1, 1, 1))[:16])
+    raises(codec.decode_alert, p.encode_alert((1, 1, 1, 1, 1))[:16])
 
 
 def test_records_notification_is_one_record():
     data = sample_record()
     assert len(data) == record.SIZE
-    assert p.decode_record(data) == record.decode(data)
-    assert "records notification" in raises(p.decode_record, data + data)
+    assert codec.decode_record(data) == record.decode(data)
+    assert "records notification" in raises(codec.decode_record, data + data)
     bad = bytearray(data)
     bad[10] ^= 1
-    assert "CRC" in raises(p.decode_record, bytes(bad))
+    assert "CRC" in raises(codec.decode_record, bytes(bad))
 
 
 def test_every_command_round_trips():
     seen = set()
     for opcode, args in VALID_ARGS:
-        data = p.encode_command(opcode, *args)
+        data = codec.encode_command(opcode, *args)
         assert data[0] == opcode
         got_opcode, code, parsed = p.decode_command(data)
         assert (got_opcode, code) == (opcode, p.OK), (opcode, parsed)
@@ -149,21 +152,21 @@ def test_every_command_round_trips():
 
 
 def test_command_layouts():
-    assert p.encode_command(p.SET_TIME, 1750000000, -300) == b"\x01" + struct.pack("<Ih", 1750000000, -300)
-    assert p.encode_command(p.SET_SCHEDULE, "standard") == b"\x02\x00"
-    assert p.encode_command(p.SET_SCHEDULE, "custom", CUSTOM) == (
+    assert codec.encode_command(p.SET_TIME, 1750000000, -300) == b"\x01" + struct.pack("<Ih", 1750000000, -300)
+    assert codec.encode_command(p.SET_SCHEDULE, "standard") == b"\x02\x00"
+    assert codec.encode_command(p.SET_SCHEDULE, "custom", CUSTOM) == (
         b"\x02" + struct.pack("<BIIIB", 2, 1800, 1800, 8 * HOUR, 0) + b"\x03\x07")
-    assert p.encode_command(p.REPORT_PAIN, 10) == b"\x03\x0a"
-    assert p.encode_command(p.REQUEST_RECORDS, 0x01020304) == b"\x06\x04\x03\x02\x01"
-    assert p.encode_command(p.FACTORY_RESET, p.RESET_MAGIC) == b"\x0bRSET"
-    assert len(p.encode_command(p.AUTH_PROOF, b"a" * 16, b"b" * 32)) == 49
+    assert codec.encode_command(p.REPORT_PAIN, 10) == b"\x03\x0a"
+    assert codec.encode_command(p.REQUEST_RECORDS, 0x01020304) == b"\x06\x04\x03\x02\x01"
+    assert codec.encode_command(p.FACTORY_RESET, p.RESET_MAGIC) == b"\x0bRSET"
+    assert len(codec.encode_command(p.AUTH_PROOF, b"a" * 16, b"b" * 16)) == 33
 
 
 def test_every_fixed_command_refuses_a_byte_more_or_less():
     for opcode, args in VALID_ARGS:
         if opcode == p.SET_SCHEDULE:
             continue
-        data = p.encode_command(opcode, *args)
+        data = codec.encode_command(opcode, *args)
         assert code_of(data + b"\x00") == p.BAD_LENGTH, opcode
         if len(data) > 1:
             assert code_of(data[:-1]) == p.BAD_LENGTH, opcode
@@ -171,7 +174,7 @@ def test_every_fixed_command_refuses_a_byte_more_or_less():
 
 
 def test_set_schedule_lengths():
-    custom = p.encode_command(p.SET_SCHEDULE, "custom", {"start_s": HOUR, "step_s": HOUR, "cap_s": 2 * HOUR})
+    custom = codec.encode_command(p.SET_SCHEDULE, "custom", {"start_s": HOUR, "step_s": HOUR, "cap_s": 2 * HOUR})
     assert code_of(b"\x02") == p.BAD_LENGTH
     assert code_of(b"\x02\x00\x00") == p.BAD_LENGTH  # standard takes no parameters
     assert code_of(b"\x02\x01\x05") == p.BAD_LENGTH
@@ -237,43 +240,62 @@ def test_decoding_never_raises_on_short_writes():
 
 
 def test_the_host_encoder_raises_with_the_command_name():
-    assert "set_time" in raises(p.encode_command, p.SET_TIME, 5, 0)
-    assert "report_pain" in raises(p.encode_command, p.REPORT_PAIN, 257)  # would wrap to 1 in MicroPython's struct
-    assert "unix_s" in raises(p.encode_command, p.SET_TIME, 1 << 32, 0)
-    raises(p.encode_command, p.REPORT_PAIN)
-    raises(p.encode_command, p.REPORT_PAIN, 1, 2)
-    raises(p.encode_command, p.REPORT_PAIN, "1")
-    assert "client_nonce" in raises(p.encode_command, p.AUTH_PROOF, b"a" * 15, b"b" * 32)
-    assert "0x0c" in raises(p.encode_command, 0x0C)
-    assert "magic" in raises(p.encode_command, p.FACTORY_RESET, 0)
+    assert "set_time" in raises(codec.encode_command, p.SET_TIME, 5, 0)
+    assert "report_pain" in raises(codec.encode_command, p.REPORT_PAIN, 257)  # would wrap to 1 in MicroPython's struct
+    assert "unix_s" in raises(codec.encode_command, p.SET_TIME, 1 << 32, 0)
+    raises(codec.encode_command, p.REPORT_PAIN)
+    raises(codec.encode_command, p.REPORT_PAIN, 1, 2)
+    raises(codec.encode_command, p.REPORT_PAIN, "1")
+    assert "client_nonce" in raises(codec.encode_command, p.AUTH_PROOF, b"a" * 15, b"b" * 16)
+    assert "0x0c" in raises(codec.encode_command, 0x0C)
+    assert "magic" in raises(codec.encode_command, p.FACTORY_RESET, 0)
 
 
 def test_the_host_encoder_checks_schedules():
-    raises(p.encode_command, p.SET_SCHEDULE, "brisk")
-    raises(p.encode_command, p.SET_SCHEDULE, "gentle", {"start_s": 1})
-    assert "cap_s" in raises(p.encode_command, p.SET_SCHEDULE, "custom", {"start_s": 1, "step_s": 1})
-    assert "speed" in raises(p.encode_command, p.SET_SCHEDULE, "custom", dict(CUSTOM, speed=1))
-    assert "start_s" in raises(p.encode_command, p.SET_SCHEDULE, "custom", dict(CUSTOM, start_s=0))
-    raises(p.encode_command, p.SET_SCHEDULE, "custom", dict(CUSTOM, rest=(300,)))
-    raises(p.encode_command, p.SET_SCHEDULE, "custom", dict(CUSTOM, rest=tuple(range(1, 34))))
+    raises(codec.encode_command, p.SET_SCHEDULE, "brisk")
+    raises(codec.encode_command, p.SET_SCHEDULE, "gentle", {"start_s": 1})
+    assert "cap_s" in raises(codec.encode_command, p.SET_SCHEDULE, "custom", {"start_s": 1, "step_s": 1})
+    assert "speed" in raises(codec.encode_command, p.SET_SCHEDULE, "custom", dict(CUSTOM, speed=1))
+    assert "start_s" in raises(codec.encode_command, p.SET_SCHEDULE, "custom", dict(CUSTOM, start_s=0))
+    raises(codec.encode_command, p.SET_SCHEDULE, "custom", dict(CUSTOM, rest=(300,)))
+    raises(codec.encode_command, p.SET_SCHEDULE, "custom", dict(CUSTOM, rest=tuple(range(1, 34))))
 
 
 def test_responses_round_trip():
     nonce = bytes(range(NONCE_LEN))
     proof = bytes(range(MAC_LEN))
     assert p.encode_response(p.SET_TIME, p.OK) == b"\x81\x00"
-    assert p.decode_response(p.encode_response(p.AUTH_START, p.OK, nonce)) == (p.AUTH_START, p.OK, nonce)
-    assert p.decode_response(p.encode_response(p.AUTH_PROOF, p.OK, proof)) == (p.AUTH_PROOF, p.OK, proof)
+    assert codec.decode_response(p.encode_response(p.AUTH_START, p.OK, nonce)) == (p.AUTH_START, p.OK, nonce, b"")
+    assert codec.decode_response(p.encode_response(p.AUTH_PROOF, p.OK, proof)) == (p.AUTH_PROOF, p.OK, proof, b"")
     assert p.encode_response(p.REQUEST_RECORDS, p.OK, 5) == b"\x86\x00\x05\x00\x00\x00"
-    assert p.decode_response(b"\x86\x00\x05\x00\x00\x00") == (p.REQUEST_RECORDS, p.OK, 5)
+    assert codec.decode_response(b"\x86\x00\x05\x00\x00\x00") == (p.REQUEST_RECORDS, p.OK, 5, b"")
+    tagged = b"\x86\x00\x05\x00\x00\x00" + bytes(range(8))
+    assert codec.decode_response(tagged) == (p.REQUEST_RECORDS, p.OK, 5, bytes(range(8)))
     for code in range(1, len(p.RESPONSE_NAMES)):
         data = p.encode_response(p.AUTH_START, code, nonce)
         assert data == bytes([0x88, code])  # no payload unless OK
-        assert p.decode_response(data) == (p.AUTH_START, code, None)
+        assert codec.decode_response(data) == (p.AUTH_START, code, None, b"")
     assert p.RESPONSE_NAMES[p.INTERNAL_ERROR] == "INTERNAL_ERROR"
 
 
 def test_malformed_responses_raise():
-    for data in (b"", b"\x81", b"\x01\x00", b"\x81\x08", b"\x81\x00\x00", b"\x88\x00" + b"\x00" * 15,
+    for data in (b"", b"\x81", b"\x01\x00", b"\x81\x0a", b"\x81\x00\x00", b"\x88\x00" + b"\x00" * 15,
                  b"\x86\x00\x01", b"\x83\x03\x00"):
-        raises(p.decode_response, data)
+        raises(codec.decode_response, data)
+
+
+def test_every_value_the_device_sends_fits_the_smallest_mtu_but_a_record_unit():
+    """MTU 23 carries 20 bytes: Status, an alert, RSC and every answer fit; a record
+    unit (record + tag) is cut into notifications that a host joins again."""
+    from insole.auth import TAG_LEN
+    assert len(p.encode_status(1, None, 2, 3, 4, 5, 6)) <= 20
+    assert len(p.encode_alert((1, 1, 1, 1, 1))) <= 20 and len(p.encode_rsc(100)) <= 20
+    for opcode, fmt in p.RESPONSE_FORMATS.items():
+        value = 5 if fmt == "<I" else b"x" * struct.calcsize(fmt)
+        tag = TAG_LEN if opcode == p.REQUEST_RECORDS else 0  # AUTH_START, AUTH_PROOF: before the session
+        assert len(p.encode_response(opcode, p.OK, value)) + tag <= 20, opcode
+    unit = bytes(range(p.UNIT_SIZE))
+    for payload_max in (20, 24, 182, 244):
+        chunks = p.record_chunks(unit, payload_max)
+        assert all(0 < len(c) <= payload_max for c in chunks) and b"".join(chunks) == unit
+    assert len(p.record_chunks(unit, 20)) == 4 and len(p.record_chunks(unit, 244)) == 1
