@@ -237,7 +237,7 @@ def test_the_sim_board_gets_a_real_boards_image_in_a_folder_and_a_pull_works_at_
     status = subprocess.run([str(insole), "status", "--device", cfg["device_id"], "--via", f"virtual:{folder}"],
                             env=env, capture_output=True, text=True)
     assert status.returncode == 0, status.stderr
-    assert "worn 0 min of 60 min" in status.stdout
+    assert "worn 0:00 h of 1:00 h" in status.stdout
     pull = subprocess.run([str(insole), "pull", "--device", cfg["device_id"], "--via", f"virtual:{folder}", "--foot",
                            "L", "--db", str(tmp_path / "insole.db")], env=env, capture_output=True, text=True)
     assert pull.returncode == 0 and "0 records received" in pull.stdout, pull.stderr
