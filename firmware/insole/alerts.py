@@ -66,7 +66,7 @@ class AlertEngine:
         if len(ints) != 9:
             raise ValueError("alert state: %d values, expected 9" % len(ints))
         fired_today, acked, snoozed_until, limit, pre, fired, repeats, repeat_at, seq = ints
-        self._new_limit(None if limit == NO_LIMIT else limit)
+        self._new_limit(None if limit == RING_NO_LIMIT else limit)
         self.fired_today = fired_today
         self.acked = acked == 1
         self.snoozed_until = snoozed_until

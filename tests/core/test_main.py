@@ -40,6 +40,9 @@ def boot(path, schedule):
         task = asyncio.create_task(main.main(path + ".json", path))
         await asyncio.sleep(0)
         while built[-1].living():
+            if task.done():  # main stopped: its exception, not a test that waits for ever
+                task.result()
+                raise AssertionError("main returned")
             await asyncio.sleep(0)
         task.cancel()
 
