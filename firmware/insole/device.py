@@ -14,7 +14,8 @@ no alert fires on a shoe left on the shelf.
 Everything the coach knows goes into each checkpoint beside the open day's
 record, as `state()`: the plan and the position on it, the pain hold and
 streak, the advisory, the clock and UTC offset, today's alerts,
-acknowledgement and snooze, the calibration zeros and the next record's seq.
+acknowledgement and snooze, the calibration zeros; the store keeps the
+numbering (the checkpoint's record, the log and its floor).
 `restore(store)` brings all of it back after a reset or a power cut.
 """
 import json
@@ -152,23 +153,21 @@ class Device:
 
     def state(self):
         """Everything the coach knows beyond the open day's record, as a dict of ints and lists."""
-        return {"v": STATE_VERSION, "seq": self.seq, "plan": self.plan, "schedule": list(self.schedule.to_ints()),
+        return {"v": STATE_VERSION, "plan": self.plan, "schedule": list(self.schedule.to_ints()),
                 "clock": list(self.clock.to_ints()), "alerts": list(self.alerts.to_ints()),
                 "zeros": list(self.pipeline.calibration.zero_q4) if self.pipeline.settled else None}
 
     def _state_bytes(self, checkpoint):
         """The state to write beside `checkpoint`; None when neither changed but for the time."""
         state = self.state()
-        second, zeros = state["clock"][2], state["zeros"]
+        data = json.dumps(state).encode()
         state["clock"][2] = 0  # the time and the zeros' slow drift alone are no reason to write
-        state["zeros"] = zeros is not None
+        state["zeros"] = state["zeros"] is not None
         key = bytes(checkpoint[:-4]) + json.dumps(state).encode()
         if key == self._written:
             return None
         self._written = key
-        state["clock"][2] = second
-        state["zeros"] = zeros
-        return json.dumps(state).encode()
+        return data
 
     def restore(self, store, rtc_unix=None):
         """Come back after a reset or a power cut from what the store kept: the open
@@ -178,7 +177,6 @@ class Device:
         self.seq = store.open_seq
         if store.state:
             self._load_state(json.loads(store.state))
-            self.seq = store.open_seq
         if checkpoint:
             fields = self.summary.restore(checkpoint)
             self.pipeline.wear.worn_s = fields["wear_s"]
