@@ -181,8 +181,6 @@ class Board(boards.Base):
 
     def __init__(self, cfg, battery_mv=3900):
         self.fs_hz = cfg["fs_hz"]
-        self.cfg_fsr = cfg["fsr"]["f_half_n"]
-        self.cfg_bits = cfg["adc_bits"]
         self.now_ms = 0
         n = len(cfg["sensors"])
         self.adc = day.make_adc(cfg)
@@ -232,7 +230,7 @@ class Board(boards.Base):
         built = os.stat(__import__(model, None, None, ("x",)).__file__)[8]
         path = "%s/insole-sensors-%s-%s-%d-%d-%d-%d-%d.bin" % (
             os.getenv("TMPDIR") or "/tmp", walk.rsplit("/", 1)[-1], foot, self.fs_hz, self.adc.channels,
-            int(self.cfg_fsr), self.cfg_bits, built)
+            int(self.adc.f_half), self.adc.bits, built)
         try:
             return _read_blocks(path)
         except (OSError, ValueError):
