@@ -277,8 +277,9 @@ def _usb_owns_drive():
 class Base:
     """What every board shares: the wait for a sample and the power policy.
 
-    A board sets `sampler`, `policy` (insole.power.Policy of its config) and
-    `mode`, and defines `sleep()`: deep sleep until a load wakes it.
+    A board sets `sampler` and `policy` (insole.power.Policy of its config,
+    through power_from), and, if its config lets it deep-sleep, defines
+    `sleep()`: deep sleep until a load wakes it.
     """
 
     def power_from(self, cfg):
