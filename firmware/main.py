@@ -7,7 +7,7 @@ day, the plan and its position, the pain hold, the advisory, the clock,
 today's alerts, the zeros, the numbering). Then run as asyncio tasks: the
 sampling loop (the board's ring of preallocated samples drained into the
 Device; its checkpoint and day close served between samples; one sample a
-second while the insole is off the foot), the motor, and the link the config
+second while the insole is off the foot or on it but still), the motor, and the link the config
 names: "aioble" (ESP32), "circuitpython" (nRF52840) or "stdio" (the virtual
 insole on the unix port).
 """
@@ -28,19 +28,19 @@ STORE = "data"
 async def sampling(board, device, store):
     """Drain the sampler's ring into the device, serve what falls due, apply the
     power policy, then wait for the next sample (the sampler's flag wakes this
-    task; the motor and the link's tasks run meanwhile). Off the foot the
-    sampler runs once a second and each sample stands for that second, until
-    one is loaded."""
+    task; the motor and the link's tasks run meanwhile). Off the foot, or on
+    it but still, the sampler runs once a second and each sample stands for
+    that second, until the load appears or moves."""
     sampler = board.sampler
     fs = device.pipeline.fs
     sampler.start()
     while True:
         device.skip(sampler.newly_lost())  # the clock goes on through samples the board lost
-        resting = sampler.hz != fs  # the rate the waiting samples were taken at
+        slow = sampler.hz != fs  # the rate the waiting samples were taken at
         sample = sampler.take()
         while sample is not None:
-            if resting:
-                device.rest_second(sample)
+            if slow:
+                device.slow_second(sample)
             else:
                 device.sample(sample)
             if device.due:

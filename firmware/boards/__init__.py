@@ -7,8 +7,8 @@
                                 sample call notify(), or notify.set() when it is
                                 an asyncio Event/ThreadSafeFlag
     board.sampler.stop()
-    board.sampler.rate(hz)      sample at hz from now on: cfg["fs_hz"], or REST_HZ
-                                while the insole is off the foot
+    board.sampler.rate(hz)      sample at hz from now on: cfg["fs_hz"], or SLOW_HZ
+                                while the insole is off the foot or still on it
     board.sampler.ready()       True while a sample waits
     board.sampler.take()        the oldest sample: an array("H") of 16-bit counts,
                                 one per channel, valid until the next take();
@@ -31,8 +31,8 @@
                                 the sampler has a sample (woken by its flag, not
                                 polled)
     board.pace(device, store)   applies the power policy (insole/power.py) after
-                                a drain: slow sampling off the foot, deep sleep
-                                after an hour off it
+                                a drain: slow sampling off the foot or standing
+                                still on it, deep sleep after an hour off it
 
 Modules: esp32 (MicroPython: ESP32-S3, ESP32-C3), nrf52840_cp (CircuitPython:
 XIAO nRF52840), sim (the unix port: recorded counts in virtual time).
@@ -120,7 +120,7 @@ class Sampler:
 
     `rate(hz)` slows the sampling to `hz` off the foot (the power policy's
     slow rate, one a second): each such sample stands for a whole second
-    (Device.rest_second), so the core does one second's work per sample. With `reference` (mux input, nominal counts) every scan also
+    (Device.slow_second), so the core does one second's work per sample. With `reference` (mux input, nominal counts) every scan also
     reads that input and scales each channel by nominal / reading, so the
     counts follow the FSR rail's ratio, not the ADC's own reference (ESP32;
     corrections beyond +-12.5 % are clamped: a fault, not a sag). The producer
@@ -158,7 +158,7 @@ class Sampler:
 
     def rate(self, hz):
         """Sample at hz from now on (a board re-times its source: override, then call
-        this). Off the foot each sample stands for a whole second (Device.rest_second)."""
+        this). Slowed, each sample stands for a whole second (Device.slow_second)."""
         self.hz = hz
         self.batch = self.full_batch if hz == self.fs else 1
 
@@ -291,17 +291,20 @@ class Base:
 
     def pace(self, device, store):
         """After a drain: the sample rate for the foot's state (slow only while
-        `Device.resting`); before deep sleep, the day's checkpoint (what the store
+        `Device.resting` or `Device.still`); before deep sleep, the day's checkpoint (what the store
         keeps is all a reboot has)."""
-        mode = self.policy.mode(device.pipeline.wear)
+        policy = self.policy
+        mode = policy.mode(device.pipeline.wear)
         if mode != power.FAST and not device.resting():
             mode = power.FAST
+        if mode == power.FAST and device.still(policy.still_after_s):
+            mode = power.STILL
         if mode == power.SLEEP:
             device.changed()
             device.service(store)
             self.sleep()
             mode = power.FAST  # a board that wakes in place samples at full rate again
-        hz = self.policy.hz(mode)
+        hz = policy.hz(mode)
         if hz != self.sampler.hz:
             self.sampler.rate(hz)
 

@@ -1,13 +1,15 @@
 """The sim board: the board interface on the unix port, in virtual time.
 
-What the sensors feel comes from `live(schedule, walk, foot)`: a day script
-of (kind, seconds) segments (sim/day.py: walk, stand, sit, gap, off) rendered
-from a real gaitpdb walk through the modelled FSR + ADC (sim/fsr.py); past the
+What the sensors feel comes from `live(schedule, walk, foot, fit)`: a day
+script of (kind, seconds) segments (sim/day.py: walk, stand, sit, gap, off)
+rendered from a real gaitpdb walk, changed by how the insole sits (sim/fit.py:
+an orthotic's lateral shift, worn sensors), through the modelled FSR + ADC
+(sim/fsr.py); past the
 script, or before one, the insole lies unloaded. Time passes only when the
 firmware waits for its next sample (`idle_ms`), and then jumps to it: the
 firmware runs as fast as the host allows and sees exactly what a board would.
-Off the foot it samples once a second, as a board does (boards.Base.pace),
-and it never deep-sleeps (sim.json: power.sleep_after_s 0).
+Off the foot, or standing or seated still on it, it samples once a second,
+as a board does (boards.Base.pace), and it never deep-sleeps (sim.json: power.sleep_after_s 0).
 The motor is sim/motor.py's RecordingPWM; the battery reads `battery` mV. The
 sim board has no real-time clock that outlives a power-up: the firmware keeps
 its time in the store (a virtual insole is off for no time at all).
@@ -22,6 +24,8 @@ operation that completed before is listed in `flash.log` (`write PATH HEX`,
 power went, and a benchmark how often each file is written.
 """
 import asyncio
+import gc
+from binascii import crc32
 import os
 import struct
 import sys
@@ -30,6 +34,7 @@ from array import array
 import boards
 from edge.store import OsFs
 from sim import day
+from sim.fit import Fit
 from sim.motor import RecordingPWM
 from sim.recordings import GaitpdbReader
 
@@ -177,14 +182,16 @@ def _power_supply():
 
 class Board(boards.Base):
     """The virtual insole's board; `now_ms` is its clock. It never deep-sleeps
-    (sim.json: power.sleep_after_s 0): off the foot it samples once a second."""
+    (sim.json: power.sleep_after_s 0): off the foot or still it samples once a second."""
 
     def __init__(self, cfg, battery_mv=3900):
         self.fs_hz = cfg["fs_hz"]
         self.now_ms = 0
         n = len(cfg["sensors"])
+        self.sensors = cfg["sensors"]
         self.adc = day.make_adc(cfg)
-        self.timeline = Timeline(_idle_blocks(day.make_adc(cfg, seed=2), n), n)
+        self.idle_blocks = _idle_blocks(day.make_adc(cfg, seed=2), n)
+        self.timeline = Timeline(self.idle_blocks, n)
         self.sampler = SimSampler(n, self.timeline, self.fs_hz)
         self.power_from(cfg)
         self.motor_pwm = RecordingPWM(self.clock_ms)
@@ -194,6 +201,7 @@ class Board(boards.Base):
         self.host_us = None  # a benchmark's clock: then `sim_us` is the time spent replaying
         self.sim_us = 0      # (the ADC and timer a board has in silicon)
         self._walks = {}
+        self._block = None  # the segment block of the last sample taken
 
     def clock_ms(self):
         return self.now_ms
@@ -210,32 +218,39 @@ class Board(boards.Base):
     def feed_watchdog(self):
         self.watchdog_feeds += 1
 
-    def live(self, schedule, walk=None, foot="L"):
-        """The wearer lives `schedule` [(kind, seconds)], walking `walk` (a gaitpdb path)."""
+    def live(self, schedule, walk=None, foot="L", fit=None):
+        """The wearer lives `schedule` [(kind, seconds)], walking `walk` (a gaitpdb path),
+        the insole sitting as `fit` says (a dict of sim/fit.py parameters)."""
         if schedule and walk:
-            key = (walk, foot)
+            fit = Fit(self.sensors, fit)
+            key = (walk, foot, fit.key)
             if key not in self._walks:
-                self._walks = {key: self._rendered(walk, foot)}
+                self._walks = {}  # one walk's blocks in the heap at a time
+                self.timeline.blocks = self.idle_blocks
+                gc.collect()
+                self._walks = {key: self._rendered(walk, foot, fit)}
             self.timeline.blocks = self._walks[key]
         elif any(kind != "off" for kind, _ in schedule):
             raise ValueError("a day with wear needs a walk recording")
         self.timeline.play(schedule, self.fs_hz)
 
-    def _rendered(self, walk, foot):
+    def _rendered(self, walk, foot, fit):
         """The walk through the modelled sensors (seeded, so always the same), rendered
         once into the machine's temporary folder: rendering takes seconds, and each
         power-up needs it. The name holds all it depends on: the walk, the foot, the
-        rate, the sensor model's parameters and the model's own file (a redeploy)."""
-        model = self.adc.__class__.__module__
-        built = os.stat(__import__(model, None, None, ("x",)).__file__)[8]
-        path = "%s/insole-sensors-%s-%s-%d-%d-%d-%d-%d.bin" % (
-            os.getenv("TMPDIR") or "/tmp", walk.rsplit("/", 1)[-1], foot, self.fs_hz, self.adc.channels,
-            int(self.adc.f_half), self.adc.bits, built)
+        fit, the rate, the sensor model's parameters and a checksum of the code that renders."""
+        built = 0  # the rendering's code: a redeploy of the same code renders nothing again
+        for module in (self.adc.__class__.__module__, "sim.day", "sim.fit"):
+            with open(__import__(module, None, None, ("x",)).__file__, "rb") as f:
+                built = crc32(f.read(), built)
+        path = "%s/insole-sensors-%s-%s-%s-%d-%d-%d-%d-%d.bin" % (
+            os.getenv("TMPDIR") or "/tmp", walk.rsplit("/", 1)[-1], foot, fit.key or "as-made", self.fs_hz,
+            self.adc.channels, int(self.adc.f_half), self.adc.bits, built)
         try:
             return _read_blocks(path)
         except (OSError, ValueError):
             pass
-        blocks = day.render_blocks(GaitpdbReader(walk, foot), self.fs_hz, self.adc)
+        blocks = day.render_blocks(GaitpdbReader(walk, foot), self.fs_hz, self.adc, fit)
         with open(path + ".tmp", "wb") as f:
             for kind in day.KINDS:
                 f.write(struct.pack("<I", len(blocks[kind])))
@@ -253,7 +268,11 @@ class Board(boards.Base):
 
     async def idle_ms(self, ms):
         """Time passes: `ms`, or while a script is being lived, up to a ring's worth of
-        samples taken at once at the sampler's rate (one a second while the firmware rests)."""
+        samples taken at once at the sampler's rate. At the slow rate (one a second,
+        off the foot or still on it) the firmware judges each sample of a walk,
+        and the first of any other segment, alone, as a board does: within a
+        standing, seated or unloaded segment nothing changes that would wake it
+        (a standing sway is 3 %; still allows 25 %)."""
         t0 = self.host_us() if self.host_us else 0
         sampler = self.sampler
         timeline = self.timeline
@@ -261,17 +280,20 @@ class Board(boards.Base):
             self.now_ms += ms
         else:
             rows = self.fs_hz // sampler.hz
+            walk = timeline.blocks.get("walk")
             # a ring's worth at once; a benchmark's board wakes the firmware as a board's flag does
             for _ in range(sampler.batch if self.host_us else RING - 1):
                 if timeline.done():
                     break
-                loaded = timeline.loaded()
+                block = timeline.block
                 sampler.sample()
                 timeline.advance(rows)
                 self.now_ms += 1000 // sampler.hz
                 if 0 < self.power_fails_ms <= self.now_ms:
                     power_off()
-                if loaded and rows > 1:  # a load while resting: the firmware wakes to it at once
+                new = block is not self._block
+                self._block = block
+                if rows > 1 and (new or block is walk):  # slow: the firmware judges this sample alone
                     break
         if self.host_us:
             self.sim_us += self.host_us() - t0

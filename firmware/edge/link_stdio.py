@@ -13,10 +13,11 @@ records, control, serial, battery_level, ...).
                                          N records HEX   per record
     R CHAR    read a characteristic      V CHAR HEX   its value, or
                                          E CHAR CODE  the ATT error (decimal)
-    L WALK FOOT KIND:S ...
+    L WALK FOOT [NAME=P ...] KIND:S ...
               the wearer lives a day script through the sensors (sim/day.py
               kinds: walk, stand, sit, gap, off; WALK a gaitpdb recording,
-              FOOT L or R); answered once it has been lived
+              FOOT L or R; NAME=P how the insole sits, sim/fit.py: lateral=P,
+              gainN=P); answered once it has been lived
     M         the insole lies unloaded until the next local midnight, when the
               day closes; answered once it has
     S         the device's state, as the store keeps it: V state JSON
@@ -117,10 +118,15 @@ class Link:
                 self.send("V", c.name, hexlify(service.read(c)).decode())
         elif op == "L":
             schedule = []
-            for segment in args[2:]:
-                kind, _, seconds = segment.partition(":")
-                schedule.append((kind, int(seconds)))
-            await self._live(schedule, args[0], args[1])
+            fit = {}
+            for word in args[2:]:
+                name, eq, value = word.partition("=")
+                if eq:
+                    fit[name] = int(value)
+                else:
+                    kind, _, seconds = word.partition(":")
+                    schedule.append((kind, int(seconds)))
+            await self._live(schedule, args[0], args[1], fit)
         elif op == "S":
             self.send("V", "state", json.dumps(self.service.device.state()))
         elif op == "M":
@@ -128,8 +134,8 @@ class Link:
         else:
             raise ValueError("unknown command")
 
-    async def _live(self, schedule, walk=None, foot="L"):
-        self.board.live(schedule, walk, foot)
+    async def _live(self, schedule, walk=None, foot="L", fit=None):
+        self.board.live(schedule, walk, foot, fit)
         while self.board.living():
             await asyncio.sleep(0)
 

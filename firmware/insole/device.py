@@ -11,6 +11,12 @@ the time changed, and at once after anything the wearer or the host changes.
 The insole counts as off the foot once it has been unloaded for ON_FOOT_S, so
 no alert fires on a shoe left on the shelf.
 
+Two states let a board sample once a second (`slow_second`, each sample
+standing for its whole second): off the foot (`resting`), and on the foot
+but not stepping (`still`: standing or seated, no gait event for the power
+policy's `still_after_s`) until the load moves by more than a quarter or
+lifts. A step taken in the second that wakes it is not counted.
+
 Everything the coach knows goes into each checkpoint beside the open day's
 record, as `state()`: the plan and the position on it, the pain hold and
 streak, the advisory, the clock and UTC offset, today's alerts,
@@ -29,6 +35,7 @@ from insole.schedule import ADVISED, ROLLED_BACK, Schedule
 from insole.clock import DAY_S
 
 ON_FOOT_S = 60
+STILL_CAP_S = 1 << 24  # quiet_s stops here: a small int on every board
 CHECKPOINT_S = 300
 STATE_VERSION = 1
 
@@ -62,14 +69,18 @@ class Device:
         self.due = 0
         self._written = None
         self.samples_lost = 0  # since power-up: samples the board never delivered (Device.skip)
+        self.quiet_s = 0  # loaded seconds in a row with no gait event
+        self.still_dn = 0  # the load while `still` (0: not still)
 
     def sample(self, counts):
         """The per-sample path: one sample of 16-bit counts; returns the gait event."""
         pipe = self.pipeline
         event = pipe.feed(counts)
-        if event == TOE_OFF and pipe.pronation:
-            i = (pipe.pronation.steps - 1) % RING
-            self.summary.add_step(pipe.pronation.mli[i], pipe.pronation.cpei[i])
+        if event:
+            self.quiet_s = 0
+            if event == TOE_OFF and pipe.pronation:
+                i = (pipe.pronation.steps - 1) % RING
+                self.summary.add_step(pipe.pronation.mli[i], pipe.pronation.cpei[i])
         if not pipe.wear.sub:  # the wear timer just closed a second: the same clock for both
             self._second()
         return event
@@ -100,22 +111,45 @@ class Device:
         return DAY_S - self.clock.second
 
     def resting(self):
-        """Off the foot: the board may sample once a second (`rest_second`) until a
+        """Off the foot: the board may sample once a second (`slow_second`) until a
         load appears (the part of a second sampled at fs_hz before is its start)."""
         wear = self.pipeline.wear
         return self.pipeline.primed and not wear.loaded and not self.on_foot() and not self.pipeline.gait.stance
 
-    def rest_second(self, counts):
-        """One sample standing for a whole second off the foot (the board samples at
-        REST_HZ while `resting()`). False when it is loaded, or the zero is still to
-        take: the board goes back to `fs_hz`."""
+    def still(self, after_s):
+        """On the foot but not stepping for `after_s` (standing or seated: loaded,
+        no gait event, none pending): the board may sample once a second (`slow_second`)
+        until the load moves; the load now is the one it must stay near."""
+        if not self.still_dn:
+            pipe = self.pipeline
+            gait = pipe.gait
+            if (not after_s or self.quiet_s < after_s or gait.onset >= 0 or gait.valid or not pipe.primed
+                    or pipe.raw_total < pipe.wear.loaded_dn):
+                return False
+            self.still_dn = pipe.raw_total
+        return True
+
+    def slow_second(self, counts):
+        """One sample standing for a whole second, while `resting()` or `still()`.
+        False when the board must go back to `fs_hz`: a load off the foot, a load
+        that moved by more than a quarter or lifted while still, or a zero still
+        to take."""
         pipe = self.pipeline
         if not pipe.primed:
             return False
-        loaded = pipe.loaded(counts)
+        total = pipe.total(counts)
+        loaded = total >= pipe.wear.loaded_dn
         pipe.wear.rest_second(loaded)
         self._second()
-        return not loaded
+        still = self.still_dn
+        if still:
+            stay = loaded and -(still >> 2) <= total - still <= still >> 2
+        else:
+            stay = not loaded
+        if not stay:
+            self.still_dn = 0
+            self.quiet_s = 0  # the load appeared or moved: stepping, for all the board knows
+        return stay
 
     def _second(self):
         clock = self.clock
@@ -124,6 +158,10 @@ class Device:
         kind = self.alerts.tick(clock.second, self.pipeline.wear.worn_s, self.schedule.limit_s(), self.on_foot())
         if kind and self.buzz:
             self.buzz(kind)
+        if self.pipeline.wear.idle_s:
+            self.quiet_s = 0
+        elif self.quiet_s < STILL_CAP_S:
+            self.quiet_s += 1
         self.since_checkpoint += 1
         if self.since_checkpoint >= self.checkpoint_s:
             self.since_checkpoint = 0

@@ -58,6 +58,7 @@ class Pipeline:
         self.pronation_every = max(1, self.fs // PRONATION_HZ)
         self.wear = WearTimer(self.fs)
         self.force = zeros("i", n)
+        self.raw_total = 0  # the last sample's total force (dN)
         # bound once: the per-sample calls skip a lookup each
         self._to_force = self.calibration.to_force
         self._lowpass = self.lowpass.update
@@ -77,15 +78,16 @@ class Pipeline:
         self.gait.start_day()
         self.wear.start_day()
 
-    def loaded(self, counts):
-        """True when one sample's total force is a load (the wear timer's threshold)."""
-        return self._to_force(counts, self.force) >= self.wear.loaded_dn
+    def total(self, counts):
+        """One sample's total force (dN), outside the per-sample path."""
+        return self._to_force(counts, self.force)
 
     def feed(self, counts):
         """Process one sample of 16-bit counts; returns the gait event."""
         if not self.primed:
             self.set_zero(counts)
         raw_total = self._to_force(counts, self.force)
+        self.raw_total = raw_total
         total = self._lowpass(raw_total)
         gait = self.gait
         event = self._gait(raw_total)

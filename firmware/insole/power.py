@@ -2,8 +2,11 @@
 
     FAST   sample at the board config's fs_hz: a foot is on the insole, or
            was within `slow_after_s`
-    SLOW   off the foot: sample once a second until a load appears (each
-           sample stands for the whole second: Device.rest_second)
+    STILL  on the foot but not stepping for `still_after_s` (standing or
+           seated: Device.still): sample once a second until the load moves
+           (each sample stands for the whole second: Device.slow_second)
+    SLOW   off the foot: sample once a second until a load appears (the
+           same: Device.slow_second)
     SLEEP  off the foot for `sleep_after_s` (an hour): deep sleep until a load
            wakes the board, where it can be woken so (0: never)
 
@@ -12,10 +15,12 @@ The board config's "power" object sets them; the defaults are below.
 FAST = 0
 SLOW = 1
 SLEEP = 2
+STILL = 3
 
 SLOW_HZ = 1  # a sample stands for a whole second
 SLOW_AFTER_S = 60  # Device.ON_FOOT_S: no alert fires off the foot either
 SLEEP_AFTER_S = 3600
+STILL_AFTER_S = 10  # long enough that a pause between steps is not standing (0: never)
 
 
 class Policy:
@@ -26,6 +31,7 @@ class Policy:
         self.fs = cfg["fs_hz"]
         self.slow_after_s = p.get("slow_after_s", SLOW_AFTER_S)
         self.sleep_after_s = p.get("sleep_after_s", SLEEP_AFTER_S)
+        self.still_after_s = p.get("still_after_s", STILL_AFTER_S)
 
     def mode(self, wear):
         """FAST while loaded this second or lately, then SLOW, then SLEEP."""

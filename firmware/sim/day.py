@@ -28,8 +28,9 @@ def _count_rows(path):
         return sum(1 for _ in f)
 
 
-def render_blocks(reader, fs_hz, adc):
-    """Count blocks for every kind, from one foot of a gaitpdb walk (100 Hz).
+def render_blocks(reader, fs_hz, adc, fit=None):
+    """Count blocks for every kind, from one foot of a gaitpdb walk (100 Hz),
+    its forces changed by `fit` (a sim/fit.py Fit) when given.
 
     A block is a flat array of counts, `channels` per row, so a day's worth of
     samples costs no object per row. Below 100 Hz the walk is decimated.
@@ -44,6 +45,8 @@ def render_blocks(reader, fs_hz, adc):
     for i, forces in enumerate(reader):
         if i % every:
             continue
+        if fit:
+            fit.apply(forces)
         adc.read(forces, buf)
         walk[rows * n:(rows + 1) * n] = buf
         rows += 1

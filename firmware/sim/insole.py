@@ -50,7 +50,7 @@ def live_day(dev, store, worn_s=None):
         dev.sample(idle)
         _serve(dev, store)
     for second in range(dev.seconds_to_midnight()):
-        dev.rest_second(loaded if second < worn_s else idle)
+        dev.slow_second(loaded if second < worn_s else idle)
         _serve(dev, store)
 
 

@@ -296,7 +296,7 @@ def calibrate(device_id: str, via: str, key_file: Optional[Path], yes: bool) -> 
                    "(default: demo/ in the user's data directory).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def demo(root: Optional[Path], as_json: bool) -> None:
-    """The whole product with no hardware: two virtual insoles live a few days, the host pulls, reports."""
+    """The whole product with no hardware: two virtual insoles live six weeks, the host pulls, reports."""
     from insole_host import demo as demo_mod
     from insole_host import recordings, virtual
     from insole_host.db import Database
@@ -311,7 +311,8 @@ def demo(root: Optional[Path], as_json: bool) -> None:
             r = virtual.replay(walk, foot)
             say(f"replay {walk.name} {foot}: {r['steps']} steps, cadence {r['cadence_spm']} steps/min, "
                 f"pronation median {r['pronation']['median_permille']} per mille (firmware in micropython)")
-        say(f"two virtual insoles, deployed as boards are, live {demo_mod.DAYS} days of break-in...")
+        say(f"two virtual insoles, deployed as boards are, live {demo_mod.DAYS} days: a break-in, new orthotics, "
+            f"a heel sensor wearing out...")
         ids = asyncio.run(demo_mod.live(root))
     except (recordings.RecordingNotFound, recordings.ChecksumMismatch, virtual.VirtualInsoleError,
             TransportError) as exc:
@@ -330,7 +331,15 @@ def demo(root: Optional[Path], as_json: bool) -> None:
         click.echo(rep.to_json())
         return
     click.echo(rep.text())
-    click.echo(f"reports: {png} and {html}; database: {db_file} (insole report --db {db_file})")
+    left = ids["L"]
+    click.echo(f"reports: {png} and {html}; database: {db_file}\n"
+               f"next:\n"
+               f"  insole report --db {db_file} --days 7          the last week again\n"
+               f"  insole export --db {db_file} --csv -           every day as CSV\n"
+               f"  insole ack --db {db_file} --device {left} --new-baseline\n"
+               f"                                                 after the podiatrist refits the left orthotic\n"
+               f"  make deploy BOARD=sim PORT=/tmp/my-insole      a virtual insole of your own, then\n"
+               f"  insole virtual live /tmp/my-insole --days 3 --wear 2")
 
 
 @schedule_group.command("set")

@@ -39,7 +39,7 @@ def _pain(ctx, param, values):
 def live(folder: Path, days: int, wear_h: float, pain: dict, walk: str, foot: str) -> None:
     """Live DAYS days on the virtual insole in FOLDER, walking a real recording
     through its sensors, each day closing into a record on its flash."""
-    from insole_host.life import live_days
+    from insole_host.life import Day, live_days
     from insole_host.transport import TransportError
     from insole_host.transport.virtual import VirtualInsole
     try:
@@ -51,7 +51,8 @@ def live(folder: Path, days: int, wear_h: float, pain: dict, walk: str, foot: st
 
     async def go():
         try:
-            await live_days(insole, key, path, foot, [int(wear_h * 3600)] * days, pain,
+            await live_days(insole, key, path, foot, [Day(int(wear_h * 3600), pain=pain.get(d, 0))
+                                                      for d in range(1, days + 1)],
                             after_day=lambda d: click.echo(f"day {d} closed"))
         finally:
             await insole.stop()

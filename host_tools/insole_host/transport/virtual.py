@@ -147,10 +147,12 @@ class VirtualInsole(Transport):
     async def subscribe(self, characteristic: gatt.Characteristic, callback: Callable[[bytes], Any]) -> None:
         self._subscribers.setdefault(characteristic.name, []).append(callback)
 
-    async def live(self, walk: Path, foot: str, schedule: list[tuple[str, int]]) -> None:
-        """The virtual wearer lives `schedule` [(kind, seconds)] through the sensors, walking `walk`."""
+    async def live(self, walk: Path, foot: str, schedule: list[tuple[str, int]], fit: dict | None = None) -> None:
+        """The virtual wearer lives `schedule` [(kind, seconds)] through the sensors, walking `walk`,
+        the insole sitting as `fit` says (sim/fit.py: {"lateral": P, "gainN": P}, per mille)."""
         await self.start()
-        await self._exchange("L %s %s %s" % (walk, foot, " ".join(f"{k}:{int(s)}" for k, s in schedule)))
+        words = [f"{k}={int(v)}" for k, v in sorted((fit or {}).items())] + [f"{k}:{int(s)}" for k, s in schedule]
+        await self._exchange("L %s %s %s" % (walk, foot, " ".join(words)))
 
     async def device_state(self) -> dict:
         """Everything the insole's coach knows, as its store keeps it (the sim link's `S`)."""
