@@ -69,7 +69,6 @@ Where it differs from aioble, because of what adafruit_ble offers:
   Advertisement whose bytes are given; the GAP device name is the name.
 """
 import asyncio
-import struct
 
 import _bleio
 from adafruit_ble import BLERadio
@@ -90,10 +89,10 @@ CONTROL_MAX = 64  # the longest write (a sealed custom SET_SCHEDULE: 48 + 12) an
 _RETRY_S = 0.02   # the stack refused a value (an indication unconfirmed): try again after this
 # the longest value of each characteristic that changes; the fixed ones are as long as their value
 LENGTHS = {
-    "rsc_measurement": struct.calcsize(protocol.RSC_LAYOUT[0]),
+    "rsc_measurement": protocol.size(protocol.RSC_LAYOUT),
     "battery_level": 1,
-    "status": struct.calcsize(protocol.STATUS_LAYOUT[0]),
-    "alerts": struct.calcsize(protocol.ALERT_LAYOUT[0]),
+    "status": protocol.size(protocol.STATUS_LAYOUT),
+    "alerts": protocol.size(protocol.ALERT_LAYOUT),
     "records": protocol.UNIT_SIZE,
     "control": CONTROL_MAX,
 }

@@ -30,6 +30,7 @@ from insole.clock import DAY_S
 
 ON_FOOT_S = 60
 CHECKPOINT_S = 300
+LOST_MAX = (1 << 30) - 1  # samples_lost saturates here: a small int on a 32-bit board
 STATE_VERSION = 1
 
 DUE_CHECKPOINT = 1
@@ -61,7 +62,7 @@ class Device:
         self.seq = 1
         self.due = 0
         self._written = None
-        self.samples_lost = 0  # since power-up: samples the board never delivered (Device.skip)
+        self.samples_lost = 0  # since power-up: samples the board never delivered (Device.skip), up to LOST_MAX
 
     def sample(self, counts):
         """The per-sample path: one sample of 16-bit counts; returns the gait event."""
@@ -78,7 +79,7 @@ class Device:
         """`n` samples the board lost (a timer tick that never ran, a full ring): the
         wear timer and the clock go on through them as unloaded samples, so lost
         samples are not lost seconds (a short gap between loaded seconds is worn)."""
-        self.samples_lost += n
+        self.samples_lost = LOST_MAX if n > LOST_MAX - self.samples_lost else self.samples_lost + n
         wear = self.pipeline.wear
         while n > 0:
             wear.update(0)

@@ -229,8 +229,8 @@ def test_a_session_commands_indications_records_alerts():
         await settle(10)
         alerts = sent(conn, gatt.ALERTS)
         assert alerts and alerts[-1][4] == 5 and alerts[-1][13:17] == b"\x10\x0e\x00\x00"  # PAIN_ROLLBACK to 3600
-        assert conn.read(status_char)[1][4:8] == b"\x10\x0e\x00\x00"
-        assert sent(conn, gatt.STATUS)[-1][4:8] == b"\x10\x0e\x00\x00"  # and notified
+        assert conn.read(status_char)[1][3:6] == b"\x10\x0e\x00"  # limit_s, u24 at 3
+        assert sent(conn, gatt.STATUS)[-1][3:6] == b"\x10\x0e\x00"  # and notified
         conn.drop()
         await settle()
         await stop(task)
