@@ -132,7 +132,7 @@ class InsoleService:
 
     def status_bytes(self):
         """The Status value (protocol.encode_status) of the device now; a count past
-        a field's 24 bits goes as the most it holds (the host says "at least")."""
+        a field's 24 bits goes as the most it holds (the host says "or more")."""
         dev = self.device
         flags = 0
         if dev.on_foot():

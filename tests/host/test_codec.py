@@ -316,3 +316,13 @@ def test_every_value_the_device_sends_fits_the_smallest_mtu_but_a_record_unit():
         chunks = p.record_chunks(unit, payload_max)
         assert all(0 < len(c) <= payload_max for c in chunks) and b"".join(chunks) == unit
     assert len(p.record_chunks(unit, 20)) == 4 and len(p.record_chunks(unit, 244)) == 1
+
+
+def test_the_status_of_a_board_past_the_fields_bound_says_the_most_it_holds(tmp_path):
+    """Device.samples_lost reaches 2**30 - 1; the Status's 3 bytes say 16777215 ("or more")."""
+    from sim.insole import build
+    dev, store, service = build(str(tmp_path / "store"))
+    dev.skip(5)
+    assert codec.decode_status(service.status_bytes())["samples_lost"] == 5
+    dev.samples_lost = (1 << 30) - 1
+    assert codec.decode_status(service.status_bytes())["samples_lost"] == 0xFFFFFF
