@@ -9,7 +9,9 @@ sampling loop (the board's ring of preallocated samples drained into the
 Device; its checkpoint and day close served between samples; one sample a
 second while the insole is off the foot or on it but still), the motor, and the link the config
 names: "aioble" (ESP32), "circuitpython" (nRF52840) or "stdio" (the virtual
-insole on the unix port).
+insole on the unix port); a BLE link advertises at the intervals of the
+config's "ble" object (insole/gatt.py: fast for 30 s after boot and after a
+disconnect, then slow).
 """
 import asyncio
 import json
@@ -19,6 +21,7 @@ from edge.clock import random_bytes
 from edge.motor import Motor
 from edge.store import Store
 from insole.device import Device
+from insole.gatt import advertising_intervals
 from insole.service import InsoleService
 
 CONFIG = "config.json"
@@ -72,7 +75,7 @@ def link_for(cfg, board, device, store):
                             passkey=cfg.get("passkey"))
     if kind == "stdio":
         return Link(service, board)
-    return Link(service, cfg.get("name", "Insole"))
+    return Link(service, cfg.get("name", "Insole"), advertising=advertising_intervals(cfg.get("ble", {})))
 
 
 def battery_pct(mv):

@@ -22,6 +22,14 @@ battery is pulled. Every
 operation that completed before is listed in `flash.log` (`write PATH HEX`,
 `rename SRC DST`, `remove PATH`), so a test knows what was on flash when the
 power went, and a benchmark how often each file is written.
+
+Its sampling can stall, as a board's does: a file `stall` beside main.py
+holding "T BUSY FROZEN" holds the firmware up once, at T ms of virtual time
+while a script is being lived: for BUSY ms the timer runs but nothing drains
+the ring (it fills, then overflows: `dropped`), then for FROZEN ms the timer's
+ticks never run (`missed`, as on an ESP32 whose flash write fills
+MicroPython's scheduler queue). The main loop hands both to Device.skip, as
+on a board.
 """
 import asyncio
 import gc
@@ -198,6 +206,7 @@ class Board(boards.Base):
         self.battery = battery_mv
         self.watchdog_feeds = 0
         self.fs, self.power_fails_ms = _power_supply()
+        self.stall = _stall()
         self.host_us = None  # a benchmark's clock: then `sim_us` is the time spent replaying
         self.sim_us = 0      # (the ADC and timer a board has in silicon)
         self._walks = {}
@@ -278,6 +287,8 @@ class Board(boards.Base):
         timeline = self.timeline
         if not sampler.running or timeline.done():
             self.now_ms += ms
+        elif self.stall and self.stall[0] <= self.now_ms:
+            self._stalled()
         else:
             rows = self.fs_hz // sampler.hz
             walk = timeline.blocks.get("walk")
@@ -298,6 +309,30 @@ class Board(boards.Base):
         if self.host_us:
             self.sim_us += self.host_us() - t0
         await asyncio.sleep(0)
+
+    def _stalled(self):
+        """The stall the `stall` file asked for: the ring overflows, then the timer misses ticks."""
+        _, busy_ms, frozen_ms = self.stall
+        self.stall = None
+        sampler, timeline = self.sampler, self.timeline
+        rows = self.fs_hz // sampler.hz
+        for _ in range(busy_ms * sampler.hz // 1000):
+            sampler.sample()
+            timeline.advance(rows)
+        missed = frozen_ms * sampler.hz // 1000
+        timeline.advance(missed * rows)
+        sampler.missed += missed
+        self.now_ms += busy_ms + frozen_ms
+
+
+def _stall():
+    """(T, BUSY, FROZEN) ms of the `stall` file, or None."""
+    try:
+        with open("stall") as f:
+            at, busy, frozen = [int(w) for w in f.read().split()]
+    except (OSError, ValueError):
+        return None
+    return at, busy, frozen
 
 
 def _read_blocks(path):

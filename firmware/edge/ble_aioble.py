@@ -10,8 +10,11 @@ notifications of MTU - 3 bytes, protocol.py); pairing is LE Secure
 Connections with bonding, passkey entry when the service has a passkey (the
 insole "displays" the provisioned one and the host enters it, and only a
 link paired that way counts as secure; Just Works without one), and aioble
-keeps the bonds in a JSON file on the flash (`secrets`). A link loss ends the session and the link goes back to
-advertising. Separate asyncio tasks serve the control point (written ->
+keeps the bonds in a JSON file on the flash (`secrets`). A link loss ends
+the session and the link goes back to advertising: fast for the board
+config's fast stage, as after boot, then slowly (`advertising`:
+gatt.advertising_intervals; the fast stage ends with aioble's advertising
+timeout). Separate asyncio tasks serve the control point (written ->
 InsoleService.control_write -> one indication), the record stream, the alert
 events, the Status and, to a subscribed central, the RSC cadence and the
 battery level. None of this runs in the sampling path.
@@ -58,7 +61,6 @@ from edge.clock import LastResort, Monotonic
 from insole import gatt, protocol
 from insole.compat import log_exception
 
-ADV_INTERVAL_US = 1_022_500  # slow (Apple BLE guidelines list 1022.5 ms): only without a central
 MTU = 247
 SECRETS = "ble_secrets.json"
 DEAD_S = 30        # neither advertising nor connected this long: restart BLE, then the board
@@ -115,8 +117,10 @@ class Link:
     """Serves one InsoleService over aioble; `run()` loops for ever."""
 
     def __init__(self, service, name, secrets=SECRETS, status_s=2, rsc_s=1, battery_s=60, alert_s=1,
-                 pair_after_s=1, adv_interval_us=ADV_INTERVAL_US, dead_s=DEAD_S, watch_s=1, reset=_board_reset):
-        gatt.advertising_data(name)  # check the name now, not when advertising starts
+                 pair_after_s=1, advertising=gatt.advertising_intervals({}), dead_s=DEAD_S, watch_s=1,
+                 reset=_board_reset):
+        self.adv_data = gatt.advertising_data(name)  # checks the name now, not when advertising starts
+        self.resp_data = gatt.scan_response_data(name)
         self.service = service
         self.name = name
         self.secrets = secrets
@@ -125,7 +129,7 @@ class Link:
         self.battery_s = battery_s
         self.alert_s = alert_s
         self.pair_after_s = pair_after_s
-        self.adv_interval_us = adv_interval_us
+        self.advertising = advertising
         self.dead_s = dead_s
         self.watch_s = watch_s
         self.reset = reset
@@ -230,14 +234,11 @@ class Link:
         """Advertise; serve the central that connects; when it leaves, advertise again.
         A watchdog restarts BLE (then the board) when neither happens for `dead_s`."""
         watchdog = asyncio.create_task(self._watchdog())
-        adv = gatt.advertising_data(self.name)
-        resp = gatt.scan_response_data(self.name)
         try:
             while True:
                 self.state = ADVERTISING
                 try:
-                    connection = await aioble.advertise(self.adv_interval_us, adv_data=adv, resp_data=resp,
-                                                        appearance=gatt.APPEARANCE)
+                    connection = await self._advertise()
                 except OSError:  # the stack refuses to advertise: the watchdog decides
                     self.state = IDLE
                     await asyncio.sleep(self.watch_s)
@@ -247,6 +248,19 @@ class Link:
                 self.state = IDLE
         finally:
             watchdog.cancel()
+
+    async def _advertise(self):
+        """Advertise fast for the fast stage (`advertising`, gatt.advertising_intervals),
+        then slow, until a central connects: its connection."""
+        fast_us, fast_ms, slow_us = self.advertising
+        adv, resp = self.adv_data, self.resp_data
+        if fast_ms:
+            try:
+                return await aioble.advertise(fast_us, adv_data=adv, resp_data=resp, appearance=gatt.APPEARANCE,
+                                              timeout_ms=fast_ms)
+            except asyncio.TimeoutError:  # nobody came: advertise slowly from now on
+                pass
+        return await aioble.advertise(slow_us, adv_data=adv, resp_data=resp, appearance=gatt.APPEARANCE)
 
     async def _watchdog(self):
         last_resort = LastResort(self.service.clock_ms, self.dead_s, self.restart, self.reset)

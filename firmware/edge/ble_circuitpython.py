@@ -67,9 +67,10 @@ Where it differs from aioble, because of what adafruit_ble offers:
   gatt.scan_response_data (flags, appearance 0x0441, the insole service UUID,
   the name; the complete name and 0x1814 in the scan response) through an
   Advertisement whose bytes are given; the GAP device name is the name.
+  The fast stage ends on the link's own clock, in the loop that polls for a
+  central: advertising is stopped and started again at the slow interval.
 """
 import asyncio
-import struct
 
 import _bleio
 from adafruit_ble import BLERadio
@@ -84,16 +85,15 @@ from edge.clock import LastResort, Monotonic
 from insole import gatt, protocol
 from insole.compat import log_exception
 
-ADV_INTERVAL_S = 1.0225  # slow (Apple BLE guidelines list 1022.5 ms): only without a central
 DEAD_S = 30       # neither advertising nor connected this long: restart the adapter, then the board
 CONTROL_MAX = 64  # the longest write (a sealed custom SET_SCHEDULE: 48 + 12) and then some
 _RETRY_S = 0.02   # the stack refused a value (an indication unconfirmed): try again after this
 # the longest value of each characteristic that changes; the fixed ones are as long as their value
 LENGTHS = {
-    "rsc_measurement": struct.calcsize(protocol.RSC_LAYOUT[0]),
+    "rsc_measurement": protocol.size(protocol.RSC_LAYOUT),
     "battery_level": 1,
-    "status": struct.calcsize(protocol.STATUS_LAYOUT[0]),
-    "alerts": struct.calcsize(protocol.ALERT_LAYOUT[0]),
+    "status": protocol.size(protocol.STATUS_LAYOUT),
+    "alerts": protocol.size(protocol.ALERT_LAYOUT),
     "records": protocol.UNIT_SIZE,
     "control": CONTROL_MAX,
 }
@@ -135,8 +135,8 @@ class Link:
     """Serves one InsoleService over adafruit_ble; `run()` loops for ever."""
 
     def __init__(self, service, name, status_s=2, rsc_s=1, battery_s=60, alert_s=1, pair_after_s=1,
-                 control_s=0.02, poll_s=0.1, indicate_s=2, adv_interval_s=ADV_INTERVAL_S, dead_s=DEAD_S,
-                 reset=_board_reset):
+                 control_s=0.02, poll_s=0.1, indicate_s=2, advertising=gatt.advertising_intervals({}),
+                 dead_s=DEAD_S, reset=_board_reset):
         self.adv = RawAdvertisement(gatt.advertising_data(name))  # checks the name now
         self.resp = RawAdvertisement(gatt.scan_response_data(name))
         self.service = service
@@ -149,7 +149,7 @@ class Link:
         self.control_s = control_s
         self.poll_s = poll_s
         self.indicate_s = indicate_s
-        self.adv_interval_s = adv_interval_s
+        self.advertising = advertising
         self.dead_s = dead_s
         self.reset = reset
         self.restarts = 0
@@ -224,22 +224,32 @@ class Link:
             await self.serve(connection)
 
     async def _connected(self):
-        """Advertise until a central connects (the stack stops advertising then). Last
+        """Advertise until a central connects (the stack stops advertising then): at
+        the fast interval for the fast stage (`advertising`,
+        gatt.advertising_intervals), then, started again, at the slow one. Last
         resort: neither advertising nor connected for `dead_s`, the adapter is
         switched off and on; if that does not bring advertising back, `reset()`
         (the board's microcontroller.reset) runs."""
         radio = self.radio
+        clock_ms = self.service.clock_ms
         # its clock reads also keep a folded ticks clock folded while nobody is connected
-        last_resort = LastResort(self.service.clock_ms, self.dead_s, self.restart, self.reset)
+        last_resort = LastResort(clock_ms, self.dead_s, self.restart, self.reset)
+        fast_us, fast_ms, slow_us = self.advertising
+        start = clock_ms()
+        interval = None  # the interval this loop started advertising at
         while True:
             for connection in radio.connections:
                 if connection.connected:
                     return connection
-            if not radio.advertising:
-                try:
-                    radio.start_advertising(self.adv, scan_response=self.resp, interval=self.adv_interval_s)
-                except Exception as e:
-                    log_exception("BLE advertising", e)
+            want = fast_us if clock_ms() - start < fast_ms else slow_us
+            try:
+                if radio.advertising and interval != want:
+                    radio.stop_advertising()  # the fast stage is over
+                if not radio.advertising:
+                    radio.start_advertising(self.adv, scan_response=self.resp, interval=want / 1000000)
+                    interval = want
+            except Exception as e:
+                log_exception("BLE advertising", e)
             last_resort.check(radio.advertising)
             await asyncio.sleep(self.poll_s)
 

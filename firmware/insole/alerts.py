@@ -15,8 +15,8 @@ A new limit (a pain rollback) gets its own pre-warning, limit and repeats.
 With no limit (None) nothing fires.
 
 Every alert is queued for the BLE link in a preallocated ring of
-(seq, kind, day_second, wear_s, limit_s), limit_s RING_NO_LIMIT (-1) for none (the
-Status and Alerts on the air say STATUS_NO_LIMIT, a record RECORD_NO_LIMIT).
+(seq, kind, day_second, wear_s, limit_s), limit_s RING_NO_LIMIT (-1) for none (on
+the air the Status says STATUS_NO_LIMIT, an alert ALERT_NO_LIMIT, a record RECORD_NO_LIMIT).
 seq rises by one per event and survives the day's rollover, so a gap in it
 shows the ring overflowed (the oldest event is dropped). `tick` allocates
 nothing.

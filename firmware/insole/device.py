@@ -37,6 +37,7 @@ from insole.clock import DAY_S
 ON_FOOT_S = 60
 STILL_CAP_S = 1 << 24  # quiet_s stops here: a small int on every board
 CHECKPOINT_S = 300
+LOST_MAX = (1 << 30) - 1  # samples_lost saturates here: a small int on a 32-bit board
 STATE_VERSION = 1
 
 DUE_CHECKPOINT = 1
@@ -68,7 +69,7 @@ class Device:
         self.seq = 1
         self.due = 0
         self._written = None
-        self.samples_lost = 0  # since power-up: samples the board never delivered (Device.skip)
+        self.samples_lost = 0  # since power-up: samples the board never delivered (Device.skip), up to LOST_MAX
         self.quiet_s = 0  # loaded seconds in a row with no gait event
         self.still_dn = 0  # the load while `still` (0: not still)
 
@@ -89,7 +90,7 @@ class Device:
         """`n` samples the board lost (a timer tick that never ran, a full ring): the
         wear timer and the clock go on through them as unloaded samples, so lost
         samples are not lost seconds (a short gap between loaded seconds is worn)."""
-        self.samples_lost += n
+        self.samples_lost = LOST_MAX if n > LOST_MAX - self.samples_lost else self.samples_lost + n
         wear = self.pipeline.wear
         while n > 0:
             wear.update(0)

@@ -22,6 +22,13 @@ bonded link and an authenticated session, auth.py).
 
 Properties use the Bluetooth bit values, which MicroPython's `bluetooth` and
 Bumble share.
+
+Advertising interval, with no central connected: fast for a while after boot
+and after each disconnect, so a phone finds the insole at once, then slow,
+which costs the battery almost nothing; the board config's "ble" object sets
+them (`advertising_intervals`). The defaults follow Apple's accessory design
+guidelines: 20 ms for the first 30 s, then one of their slower steps (152.5,
+211.25, 318.75, 417.5, 546.25, 760, 852.5, 1022.5 or 1285 ms): 1022.5 ms.
 """
 import struct
 
@@ -101,6 +108,12 @@ DEVICE_INFO = Service("device_info", 0x180A, (MANUFACTURER, MODEL, SERIAL, FIRMW
 INSOLE = Service("insole", insole_uuid(1), (STATUS, ALERTS, RECORDS, CONTROL))
 SERVICES = (RSC, BATTERY, DEVICE_INFO, INSOLE)
 
+ADV_FAST_MS = 20
+ADV_FAST_S = 30
+ADV_SLOW_MS = 1022.5
+ADV_MIN_MS = 20      # the Core specification's range for a connectable advertising interval
+ADV_MAX_MS = 10240
+
 AD_MAX = 31
 AD_FLAGS = 0x01
 AD_UUID16_COMPLETE = 0x03
@@ -141,3 +154,26 @@ def advertising_data(name):
 def scan_response_data(name):
     """The scan response: the complete name and the RSC service UUID (for fitness apps)."""
     return _ad(AD_COMPLETE_NAME, _name_bytes(name)) + _ad(AD_UUID16_COMPLETE, uuid_bytes(RSC.uuid))
+
+
+def advertising_intervals(ble):
+    """(fast_us, fast_ms, slow_us) of a board config's "ble" object ({} for the
+    defaults): every fast_us for fast_ms after boot or a disconnect, then every
+    slow_us until a central connects. "adv_fast_ms" and "adv_slow_ms" are ms
+    (ADV_MIN_MS..ADV_MAX_MS, fractions allowed, fast <= slow), "adv_fast_s"
+    whole seconds (0: no fast stage); ValueError names the key that is wrong."""
+    fast_us = _interval_us(ble, "adv_fast_ms", ADV_FAST_MS)
+    slow_us = _interval_us(ble, "adv_slow_ms", ADV_SLOW_MS)
+    fast_s = ble.get("adv_fast_s", ADV_FAST_S)
+    if isinstance(fast_s, bool) or not isinstance(fast_s, int) or fast_s < 0:
+        raise ValueError("config: ble.adv_fast_s %r: whole seconds, 0 or more" % (fast_s,))
+    if fast_us > slow_us:
+        raise ValueError("config: ble.adv_fast_ms is above ble.adv_slow_ms")
+    return fast_us, fast_s * 1000, slow_us
+
+
+def _interval_us(ble, key, default):
+    ms = ble.get(key, default)
+    if isinstance(ms, bool) or not isinstance(ms, (int, float)) or not ADV_MIN_MS <= ms <= ADV_MAX_MS:
+        raise ValueError("config: ble.%s %r: ms, %d..%d" % (key, ms, ADV_MIN_MS, ADV_MAX_MS))
+    return int(ms * 1000 + 0.5)

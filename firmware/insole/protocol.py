@@ -2,10 +2,12 @@
 
     RSC measurement  flags u8 (0: walking, no optional fields), speed u16
                      (1/256 m/s: 0, not measured), cadence u8 (steps/min)
-    Status           wear_s u32, limit_s u32 (STATUS_NO_LIMIT: none), steps u32,
-                     pronation_permille i16, battery_pct u8, flags u8,
-                     record_seq u32 (newest closed record, 0: none): 20 bytes
+    Status           wear_s u24, limit_s u24 (STATUS_NO_LIMIT: none), steps u24,
+                     samples_lost u24 (since power-up, saturating), pronation_permille
+                     i16, battery_pct u8, flags u8 (the layout's version in bits
+                     6-7), record_seq u32 (newest closed record, 0: none): 20 bytes
     Alert event      seq u32, kind u8, day_second u32, wear_s u32, limit_s u32
+                     (ALERT_NO_LIMIT: none)
     Records          a stream of units, record (record.py) + its 8-byte tag,
                      each unit cut into notifications of at most MTU - 3 bytes
     Control point    request: opcode u8 + payload (+ counter and tag in a
@@ -13,7 +15,9 @@
                      response code u8, a payload on some OKs (+ tag)
 
 Every value the device sends fits MTU - 3 at the smallest MTU, 23, except a
-record unit (63 bytes), which `record_chunks` cuts. The device side never
+record unit (63 bytes), which `record_chunks` cuts. A layout's format may hold
+"T", a 3-byte unsigned field (struct has none): it packs as "HB", its low 16
+bits then its high 8, as record.py's 3-byte fields do. The device side never
 raises on what the radio brings: `decode_command` answers a response code.
 The host's codecs are in host_tools (insole_host/codec.py): a board does not
 load them.
@@ -31,7 +35,9 @@ class ProtocolError(ValueError):
 
 
 U32 = 0xFFFFFFFF
-STATUS_NO_LIMIT = U32  # limit_s of Status and Alerts: no limit today
+U24 = 0xFFFFFF
+STATUS_NO_LIMIT = U24  # limit_s of the Status: no limit today
+ALERT_NO_LIMIT = U32   # limit_s of an alert event: no limit
 
 # Status flags (record.py has the record's own table)
 STATUS_ON_FOOT = 0x01
@@ -41,6 +47,12 @@ STATUS_AUTHENTICATED = 0x08
 STATUS_SNOOZED = 0x10
 STATUS_SENSOR_FAULT = 0x20
 STATUS_FLAGS = 0x3F  # the flag bits are contiguous: any mix of them is 0..STATUS_FLAGS
+# The flags byte's bits 6-7 say which Status layout this is: 1, this one. The first
+# layout (u32 wear_s, limit_s and steps, no samples_lost) had 0 there.
+STATUS_VERSION = 1
+STATUS_VERSION_SHIFT = 6
+STATUS_VERSION_AT = 15  # the flags byte's offset, the same in every layout
+_STATUS_VERSION_BITS = STATUS_VERSION << STATUS_VERSION_SHIFT
 
 OK = 0
 UNKNOWN_OPCODE = 1
@@ -80,9 +92,11 @@ CUSTOM_SIZE = struct.calcsize(CUSTOM_FORMAT)
 # A layout: (struct format, ((field, lo, hi), ...)): an integer in lo..hi, or
 # with hi None, exactly lo bytes.
 RSC_LAYOUT = ("<BHB", (("flags", 0, 0), ("speed_256", 0, 0xFFFF), ("cadence_spm", 0, 0xFF)))
-STATUS_LAYOUT = ("<IIIhBBI", (("wear_s", 0, U32), ("limit_s", 0, U32), ("steps", 0, U32),
-                              ("pronation_permille", -1000, 1000), ("battery_pct", 0, 100),
-                              ("flags", 0, STATUS_FLAGS), ("record_seq", 0, U32)))
+STATUS_LAYOUT = ("<TTTThBBI", (("wear_s", 0, U24), ("limit_s", 0, U24), ("steps", 0, U24),
+                               ("samples_lost", 0, U24), ("pronation_permille", -1000, 1000),
+                               ("battery_pct", 0, 100),
+                               ("flags", _STATUS_VERSION_BITS, _STATUS_VERSION_BITS | STATUS_FLAGS),
+                               ("record_seq", 0, U32)))
 ALERT_LAYOUT = ("<IBIII", (("seq", 1, U32), ("kind", alerts.PRE_WARNING, alerts.PAIN_ROLLBACK),
                            ("day_second", 0, U32), ("wear_s", 0, U32), ("limit_s", 0, U32)))
 
@@ -117,13 +131,28 @@ def _complaint(fields, values):
     return None
 
 
+def _struct(fmt):
+    return fmt.replace("T", "HB")
+
+
+def size(layout):
+    """The bytes of a layout's value."""
+    return struct.calcsize(_struct(layout[0]))
+
+
 def parse(layout, data):
     """(OK, values) or (BAD_LENGTH | BAD_VALUE, message); never raises on bytes."""
     fmt, fields = layout
-    size = struct.calcsize(fmt)
-    if len(data) != size:
-        return BAD_LENGTH, "%d bytes, expected %d" % (len(data), size)
-    values = struct.unpack(fmt, data)
+    n = size(layout)
+    if len(data) != n:
+        return BAD_LENGTH, "%d bytes, expected %d" % (len(data), n)
+    values = struct.unpack(_struct(fmt), data)
+    if "T" in fmt:
+        joined, i = [], 0
+        for kind in fmt[1:]:
+            joined.append(values[i] | values[i + 1] << 16 if kind == "T" else values[i])
+            i += 2 if kind == "T" else 1
+        values = tuple(joined)
     complaint = _complaint(fields, values)
     return (BAD_VALUE, complaint) if complaint else (OK, values)
 
@@ -136,11 +165,16 @@ def pack(layout, values):
     complaint = _complaint(fields, values)
     if complaint:
         raise ProtocolError(complaint)
-    return struct.pack(fmt, *values)
+    if "T" in fmt:
+        split = []
+        for kind, v in zip(fmt[1:], values):
+            split += (v & 0xFFFF, v >> 16) if kind == "T" else (v,)
+        values = split
+    return struct.pack(_struct(fmt), *values)
 
 
-def _limit(limit_s):
-    return STATUS_NO_LIMIT if limit_s is None or limit_s == alerts.RING_NO_LIMIT else limit_s
+def _limit(limit_s, none):
+    return none if limit_s is None or limit_s == alerts.RING_NO_LIMIT else limit_s
 
 
 def encode_rsc(cadence_spm):
@@ -148,15 +182,17 @@ def encode_rsc(cadence_spm):
     return pack(RSC_LAYOUT, (0, 0, min(max(cadence_spm, 0), 0xFF)))
 
 
-def encode_status(wear_s, limit_s, steps, pronation_permille, battery_pct, flags, record_seq):
-    """The Status value; limit_s None is no limit."""
-    return pack(STATUS_LAYOUT, (wear_s, _limit(limit_s), steps, pronation_permille, battery_pct, flags, record_seq))
+def encode_status(wear_s, limit_s, steps, samples_lost, pronation_permille, battery_pct, flags, record_seq):
+    """The Status value; limit_s None is no limit; `flags` the STATUS_* bits (the
+    layout's version is added here)."""
+    return pack(STATUS_LAYOUT, (wear_s, _limit(limit_s, STATUS_NO_LIMIT), steps, samples_lost,
+                                pronation_permille, battery_pct, flags + _STATUS_VERSION_BITS, record_seq))
 
 
 def encode_alert(event):
     """An Alerts notification from AlertEngine.pop's (seq, kind, day_second, wear_s, limit_s)."""
     seq, kind, day_second, wear_s, limit_s = event
-    return pack(ALERT_LAYOUT, (seq, kind, day_second, wear_s, _limit(limit_s)))
+    return pack(ALERT_LAYOUT, (seq, kind, day_second, wear_s, _limit(limit_s, ALERT_NO_LIMIT)))
 
 
 def _parse_schedule(payload):

@@ -131,7 +131,8 @@ class InsoleService:
         return self._fixed[name]
 
     def status_bytes(self):
-        """The Status value (protocol.encode_status) of the device now."""
+        """The Status value (protocol.encode_status) of the device now; a count past
+        a field's 24 bits goes as the most it holds (the host says "or more")."""
         dev = self.device
         flags = 0
         if dev.on_foot():
@@ -147,10 +148,10 @@ class InsoleService:
         if dev.sensor_fault():
             flags |= protocol.STATUS_SENSOR_FAULT
         mli = dev.mli_today()
+        u24 = protocol.U24
         return protocol.encode_status(
-            min(dev.pipeline.wear.worn_s, protocol.U32 - 1), dev.schedule.limit_s(),
-            min(dev.summary.steps, protocol.U32), max(-1000, min(1000, mli)),
-            self._battery(), flags, dev.seq - 1)
+            min(dev.pipeline.wear.worn_s, u24), dev.schedule.limit_s(), min(dev.summary.steps, u24),
+            min(dev.samples_lost, u24), max(-1000, min(1000, mli)), self._battery(), flags, dev.seq - 1)
 
     def rsc_bytes(self):
         """The RSC Measurement: cadence from the recent strides, 0 while the foot rests."""

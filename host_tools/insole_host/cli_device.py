@@ -139,6 +139,10 @@ def _status_line(s: dict) -> str:
     limit = "no limit" if s["limit_s"] is None else "a rest day" if s["limit_s"] == 0 else f"{hm(s['limit_s'])} h"
     pronation = f"pronation {s['pronation_permille']:+d} per mille" if s["steps"] else "no pronation yet"
     line = f"worn {hm(s['wear_s'])} h of {limit}, {s['steps']} steps, {pronation}, battery {s['battery_pct']} %"
+    lost = s["samples_lost"]
+    if lost:  # a healthy insole loses none: say so only when it did
+        most = " or more" if lost == protocol.U24 else ""
+        line += click.style(f", {lost}{most} samples lost since power-up", fg="yellow")
     if s["flags"] & protocol.STATUS_ADVISORY:
         line = click.style("STOP and see a podiatrist (pain persisted at the start level). ", fg="red", bold=True) + line
     return line

@@ -25,8 +25,8 @@ def _unpack(layout, data: bytes, what: str) -> dict:
     return dict(zip([f[0] for f in layout[1]], values))
 
 
-def _unlimit(fields: dict) -> dict:
-    if fields["limit_s"] == p.STATUS_NO_LIMIT:
+def _unlimit(fields: dict, none: int) -> dict:
+    if fields["limit_s"] == none:
         fields["limit_s"] = None
     return fields
 
@@ -37,13 +37,22 @@ def decode_rsc(data: bytes) -> dict:
 
 
 def decode_status(data: bytes) -> dict:
-    """The Status fields; limit_s None: no limit."""
-    return _unlimit(_unpack(p.STATUS_LAYOUT, data, "status"))
+    """The Status fields; limit_s None: no limit; flags the STATUS_* bits alone.
+    A Status of another layout version (another firmware) raises, naming both."""
+    data = bytes(data)
+    if len(data) == p.size(p.STATUS_LAYOUT):
+        version = data[p.STATUS_VERSION_AT] >> p.STATUS_VERSION_SHIFT
+        if version != p.STATUS_VERSION:
+            raise ProtocolError(f"status: layout version {version}, but this host reads version {p.STATUS_VERSION}: "
+                                "deploy the firmware of this host's version (make deploy)")
+    fields = _unpack(p.STATUS_LAYOUT, data, "status")
+    fields["flags"] &= p.STATUS_FLAGS
+    return _unlimit(fields, p.STATUS_NO_LIMIT)
 
 
 def decode_alert(data: bytes) -> dict:
     """{"seq", "kind", "day_second", "wear_s", "limit_s"} of an alert event; limit_s None: no limit."""
-    return _unlimit(_unpack(p.ALERT_LAYOUT, data, "alert event"))
+    return _unlimit(_unpack(p.ALERT_LAYOUT, data, "alert event"), p.ALERT_NO_LIMIT)
 
 
 def decode_record(data: bytes) -> dict:

@@ -75,3 +75,28 @@ def test_the_virtual_link_can_stand_for_an_unencrypted_one(deployed):
             await virtual.stop()
 
     run(main(), timeout=60)
+
+
+def test_samples_the_board_lost_show_in_the_status(deployed):
+    """The deployed image's main.py on a sim board whose sampling stalls 10 s into the
+    power-up (its `stall` file), while the insole lies unloaded until midnight: 1 s
+    with nothing draining the 64-sample ring (63 wait, 37 are dropped), then 0.5 s of
+    timer ticks that never ran (50 missed). The Status read over the link counts all
+    87, and the day closed at its midnight as ever (record 1)."""
+    folder, cfg = deployed()
+    (folder / "stall").write_text("10000 1000 500\n")
+
+    async def main():
+        virtual = VirtualInsole(folder)
+        try:
+            await virtual.connect()
+            await virtual.authenticate(bytes.fromhex(cfg["auth_key"]))
+            before = await virtual.read_status()
+            await virtual.midnight()
+            return before, await virtual.read_status()
+        finally:
+            await virtual.stop()
+
+    before, after = run(main(), timeout=60)
+    assert before["samples_lost"] == 0 and before["record_seq"] == 0
+    assert after["samples_lost"] == 37 + 50 and after["record_seq"] == 1

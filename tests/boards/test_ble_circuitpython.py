@@ -50,14 +50,14 @@ class Millis:
 
 @pytest.fixture
 def insole(tmp_path):
-    """fresh(days) -> (link, device, store, service): an insole with `days` records."""
+    """fresh(days, **link_kw) -> (link, device, store, service): an insole with `days` records."""
     _bleio.reset()
 
-    def fresh(days=0):
+    def fresh(days=0, **link_kw):
         stored_days(str(tmp_path / "store"), days)
         dev, store, service = build(str(tmp_path / "store"), KEY, DEVICE_ID, 10, clock_ms=Millis(), cfg=config())
         link = Link(service, NAME, status_s=0.005, rsc_s=0.005, battery_s=0.005, alert_s=0.005,
-                    pair_after_s=0.05, control_s=0.001, poll_s=0.002, indicate_s=0.2)
+                    pair_after_s=0.05, control_s=0.001, poll_s=0.002, indicate_s=0.2, **link_kw)
         link.register()
         return link, dev, store, service
     return fresh
@@ -211,7 +211,7 @@ def test_advertises_appearance_and_the_insole_service_and_again_after_a_link_los
     asyncio.run(main())
     for a in adverts():
         assert a["adv"] == gatt.advertising_data(NAME) and a["resp"] == gatt.scan_response_data(NAME)
-        assert a["connectable"] and a["interval"] == 1.0225
+        assert a["connectable"] and a["interval"] == 0.02  # the fast stage: after boot, after a link
         ad = ad_structures(a["adv"])
         assert ad[0x19] == struct.pack("<H", 0x0441)  # appearance: running/walking sensor, in-shoe
         assert ad[0x07] == uuidlib.UUID(gatt.INSOLE.uuid).bytes[::-1]  # the insole service, 128-bit, LE
@@ -418,6 +418,40 @@ def test_a_write_that_lands_before_the_link_serves_the_connection_is_answered(in
         assert conn.write(ch(gatt.CONTROL), command(p.AUTH_START)) == 0  # at once, before the link's tasks run
         await until(lambda: conn.indicated)
         assert response(conn.indicated[0])[:2] == (p.AUTH_START, p.OK)
+        task.cancel()
+        await settle(1)
+
+    asyncio.run(main())
+
+
+def test_advertises_fast_for_the_configs_first_seconds_then_slowly_and_fast_again_after_a_link(insole):
+    """The board config's "ble" (xiao_nrf52840.json): 20 ms for 30 s on the link's
+    clock, then advertising stopped and started again at 1022.5 ms; after a link
+    loss, 20 ms again."""
+    ble = config("xiao_nrf52840")["ble"]
+    link, dev, store, service = insole(advertising=gatt.advertising_intervals(ble))
+
+    def intervals():
+        return [a["interval"] for a in adverts()]
+
+    async def main():
+        task = await serving(link)
+        assert intervals() == [0.02]
+        service.clock_ms.ms += 29999
+        await settle()
+        assert intervals() == [0.02] and _bleio.adapter.advertising
+        service.clock_ms.ms += 1
+        await until(lambda: len(adverts()) == 2)
+        assert intervals() == [0.02, 1.0225] and _bleio.adapter.advertising
+        stops = [c for c in _bleio.calls if c[0] in ("stop_advertising", "start_advertising")]
+        assert [c[0] for c in stops] == ["start_advertising", "stop_advertising", "start_advertising"]
+        service.clock_ms.ms += 600000
+        await settle()
+        assert len(adverts()) == 2  # slow until a central comes
+        conn, _ = await connected(link)
+        conn.drop()
+        await until(lambda: len(adverts()) == 3)
+        assert intervals()[2] == 0.02
         task.cancel()
         await settle(1)
 

@@ -199,6 +199,58 @@ def test_advertises_the_gatt_payloads_and_again_after_the_link_is_lost():
         remove_tree(path)
 
 
+def test_advertises_fast_for_the_configs_first_seconds_then_slowly_and_fast_again_after_a_link():
+    """The board config's "ble" (esp32s3.json): 20 ms for 30 s, through aioble's
+    advertising timeout, then 1022.5 ms with none; after a link loss, 20 ms again."""
+    ble = config("esp32s3")["ble"]
+    link, dev, store, service, clock, path = fresh(advertising=gatt.advertising_intervals(ble))
+
+    def adverts():
+        return [(c[1]["interval_us"], c[1]["timeout_ms"]) for c in aioble.calls if c[0] == "advertise"]
+
+    async def main():
+        link.register()
+        task = asyncio.create_task(link.run())
+        await settle()
+        assert adverts() == [(20000, 30000)]
+        aioble.time_out_advertising()  # 30 s and nobody came
+        await settle()
+        assert adverts() == [(20000, 30000), (1022500, None)]
+        aioble.time_out_advertising()  # the slow stage has no timeout: it goes on
+        await settle()
+        assert len(adverts()) == 2
+        conn = join(link)
+        await settle()
+        assert link.connection is conn
+        conn.drop()
+        await settle()
+        assert adverts()[2:] == [(20000, 30000)]
+        await stop(task)
+
+    try:
+        asyncio.run(main())
+    finally:
+        remove_tree(path)
+
+
+def test_without_a_fast_stage_it_advertises_slowly_at_once():
+    intervals = gatt.advertising_intervals({"adv_fast_s": 0, "adv_slow_ms": 211.25})
+    link, dev, store, service, clock, path = fresh(advertising=intervals)
+
+    async def main():
+        link.register()
+        task = asyncio.create_task(link.run())
+        await settle()
+        await stop(task)
+
+    try:
+        asyncio.run(main())
+        assert [(c[1]["interval_us"], c[1]["timeout_ms"]) for c in aioble.calls if c[0] == "advertise"] == [
+            (211250, None)]
+    finally:
+        remove_tree(path)
+
+
 def test_a_session_commands_indications_records_alerts():
     link, dev, store, service, clock, path = fresh(days=40)
     status_char = link.chars["status"]
@@ -229,8 +281,8 @@ def test_a_session_commands_indications_records_alerts():
         await settle(10)
         alerts = sent(conn, gatt.ALERTS)
         assert alerts and alerts[-1][4] == 5 and alerts[-1][13:17] == b"\x10\x0e\x00\x00"  # PAIN_ROLLBACK to 3600
-        assert conn.read(status_char)[1][4:8] == b"\x10\x0e\x00\x00"
-        assert sent(conn, gatt.STATUS)[-1][4:8] == b"\x10\x0e\x00\x00"  # and notified
+        assert conn.read(status_char)[1][3:6] == b"\x10\x0e\x00"  # limit_s, u24 at 3
+        assert sent(conn, gatt.STATUS)[-1][3:6] == b"\x10\x0e\x00"  # and notified
         conn.drop()
         await settle()
         await stop(task)

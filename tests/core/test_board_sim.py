@@ -139,3 +139,16 @@ def test_off_the_foot_the_loop_samples_once_a_second_and_a_load_brings_the_full_
     assert 1020 <= rates[2][0] <= 1022  # the first loaded second off the foot wakes it
     assert abs(dev.clock.second - 1040) <= 1  # each slow sample stood for its whole second
     assert 38 <= dev.pipeline.wear.worn_s <= 42  # a gap longer than the wear timer bridges
+
+
+def test_a_stall_overflows_the_ring_then_misses_ticks_and_time_goes_on():
+    """The `stall` file's (T, BUSY, FROZEN): at 2 s, 1 s of samples with nothing
+    draining the ring (64 slots: 63 wait, the rest are dropped), then 0.5 s of timer
+    ticks that never ran; the script's 10 s still take 10 s of virtual time."""
+    b = Board(config())
+    b.stall = (2000, 1000, 500)
+    b.live([("off", 10)])
+    got = drain(b)
+    s = b.sampler
+    assert (s.dropped, s.missed) == (100 - 63, 50) and s.newly_lost() == 87 and s.newly_lost() == 0
+    assert len(got) == 1000 - 87 and b.now_ms == 10000 and b.stall is None

@@ -126,3 +126,13 @@ def test_lost_samples_move_the_coach_on_as_seconds_do():
     assert dev.due & DUE_ROLLOVER and dev.clock.second == 0 and dev.pipeline.wear.sub == 5
     dev.skip(0)
     assert dev.samples_lost == 25
+
+
+def test_the_lost_samples_count_saturates_as_a_small_int():
+    """A board's small int holds up to 2**30 - 1: the count stops there, and never wraps."""
+    dev = Device(small_config())
+    dev.samples_lost = (1 << 30) - 4  # months of a board that loses samples
+    dev.skip(3)
+    assert dev.samples_lost == (1 << 30) - 1
+    dev.skip(10)
+    assert dev.samples_lost == (1 << 30) - 1 and dev.clock.second == 1  # the seconds still go on

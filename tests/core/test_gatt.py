@@ -114,3 +114,24 @@ def test_a_name_must_fit_the_scan_response():
             except ValueError:
                 continue
             raise AssertionError("name %r accepted" % bad)
+
+
+def test_advertising_intervals_default_to_apples_guidelines():
+    """20 ms for the first 30 s, then 1022.5 ms (one of the guidelines' slower steps)."""
+    assert gatt.advertising_intervals({}) == (20000, 30000, 1022500)
+    for ms, us in ((152.5, 152500), (211.25, 211250), (318.75, 318750), (1285, 1285000)):
+        assert gatt.advertising_intervals({"adv_slow_ms": ms})[2] == us
+    assert gatt.advertising_intervals({"adv_fast_ms": 100, "adv_fast_s": 0, "adv_slow_ms": 100}) == (100000, 0, 100000)
+
+
+def test_bad_advertising_settings_name_their_key():
+    for ble, key in (({"adv_fast_ms": 19}, "adv_fast_ms"), ({"adv_slow_ms": 10241}, "adv_slow_ms"),
+                     ({"adv_slow_ms": "1s"}, "adv_slow_ms"), ({"adv_fast_ms": True}, "adv_fast_ms"),
+                     ({"adv_fast_s": -1}, "adv_fast_s"), ({"adv_fast_s": 2.5}, "adv_fast_s"),
+                     ({"adv_fast_ms": 500, "adv_slow_ms": 200}, "adv_fast_ms is above")):
+        try:
+            gatt.advertising_intervals(ble)
+        except ValueError as e:
+            assert key in str(e) and str(e).startswith("config: ble."), (ble, e)
+        else:
+            raise AssertionError("accepted %r" % (ble,))

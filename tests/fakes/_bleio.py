@@ -189,6 +189,8 @@ class Adapter:
             raise RuntimeError("the adapter does not advertise")
         if self.advertising:
             raise RuntimeError("Already advertising")
+        if not 0.02 <= interval <= 10.24:  # as CircuitPython's shared-bindings check it
+            raise ValueError("interval must be in range 0.0200-10.24")
         data, resp = bytes(data), bytes(scan_response or b"")
         if len(data) > 31 or len(resp) > 31:
             raise ValueError("Data too large for advertisement packet")

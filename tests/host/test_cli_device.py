@@ -70,3 +70,15 @@ def test_scan_lists_the_insole_with_its_battery(deployed):
     header, row = out.output.splitlines()
     assert header.split("\t") == ["name", "id", "address", "signal", "battery"]
     assert row.split("\t")[1] == dev[1] and row.endswith("\t66 %")  # the id deploy provisioned
+
+
+def test_the_status_line_names_lost_samples_only_when_there_are_some():
+    import click
+    from insole_host.cli_device import _status_line
+    s = {"wear_s": 5400, "limit_s": 7200, "steps": 4321, "samples_lost": 0, "pronation_permille": -87,
+         "battery_pct": 77, "flags": 0, "record_seq": 41}
+    assert "lost" not in _status_line(s)
+    line = click.unstyle(_status_line(dict(s, samples_lost=87)))
+    assert line == "worn 1:30 h of 2:00 h, 4321 steps, pronation -87 per mille, battery 77 %, " \
+                   "87 samples lost since power-up"
+    assert "16777215 or more samples lost" in _status_line(dict(s, samples_lost=0xFFFFFF))

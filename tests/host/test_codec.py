@@ -63,38 +63,55 @@ def test_rsc_measurement_follows_the_rsc_layout():
 
 
 def status_fields(**changes):
-    f = {"wear_s": 5400, "limit_s": 7200, "steps": 4321, "pronation_permille": -87,
+    f = {"wear_s": 5400, "limit_s": 7200, "steps": 4321, "samples_lost": 87, "pronation_permille": -87,
          "battery_pct": 77, "flags": p.STATUS_ON_FOOT | p.STATUS_AUTHENTICATED, "record_seq": 41}
     f.update(changes)
     return f
 
 
+def u24(data, at):
+    return int.from_bytes(data[at:at + 3], "little")
+
+
 def test_status_round_trip_and_offsets():
-    f = status_fields()
+    """docs/ble.md's table: u24 wear, limit, steps and samples lost, then the first
+    layout's tail; bits 6-7 of the flags byte are the layout's version, 1."""
+    f = status_fields(wear_s=70000, steps=0x123456, samples_lost=0xABCDEF)
     data = p.encode_status(**f)
     assert len(data) == 20  # one notification at the default ATT MTU (23)
     assert codec.decode_status(data) == f
-    assert struct.unpack_from("<I", data, 4)[0] == 7200
+    assert (u24(data, 0), u24(data, 3), u24(data, 6), u24(data, 9)) == (70000, 7200, 0x123456, 0xABCDEF)
     assert struct.unpack_from("<h", data, 12)[0] == -87
-    assert data[14] == 77 and data[15] == p.STATUS_ON_FOOT | p.STATUS_AUTHENTICATED
+    assert data[14] == 77 and data[15] == 0x40 | p.STATUS_ON_FOOT | p.STATUS_AUTHENTICATED
     assert struct.unpack_from("<I", data, 16)[0] == 41
 
 
 def test_status_no_limit_is_all_ones():
     data = p.encode_status(**status_fields(limit_s=None))
-    assert data[4:8] == b"\xff\xff\xff\xff"
+    assert data[3:6] == b"\xff\xff\xff"
     assert codec.decode_status(data)["limit_s"] is None
 
 
 def test_status_values_out_of_range_are_refused_both_ways():
     for bad in ({"battery_pct": 101}, {"pronation_permille": 1001}, {"flags": 0x40}, {"steps": -1},
-                {"wear_s": 1 << 32}):
+                {"wear_s": 1 << 24}, {"samples_lost": 1 << 24}):
         msg = raises(lambda: p.encode_status(**status_fields(**bad)))
         assert list(bad)[0] in msg, msg
     data = bytearray(p.encode_status(**status_fields()))
     data[14] = 101
     assert "battery_pct" in raises(codec.decode_status, bytes(data))
     assert "status" in raises(codec.decode_status, bytes(data[:19]))
+
+
+def test_a_status_of_another_layout_is_refused_by_its_version():
+    """The first layout (u32 wear, limit and steps at 0, 4, 8; no samples lost) left
+    bits 6-7 of byte 15 at 0: the host names the versions instead of misreading it."""
+    first = struct.pack("<IIIhBBI", 5400, 7200, 4321, -87, 77, p.STATUS_ON_FOOT, 41)
+    msg = raises(codec.decode_status, first)
+    assert "layout version 0" in msg and "version 1" in msg and "make deploy" in msg
+    later = bytearray(p.encode_status(**status_fields()))
+    later[15] |= 0x80
+    assert "layout version 3" in raises(codec.decode_status, bytes(later))
 
 
 def test_alert_event_from_the_engine_ring():
@@ -288,7 +305,7 @@ def test_every_value_the_device_sends_fits_the_smallest_mtu_but_a_record_unit():
     """MTU 23 carries 20 bytes: Status, an alert, RSC and every answer fit; a record
     unit (record + tag) is cut into notifications that a host joins again."""
     from insole.auth import TAG_LEN
-    assert len(p.encode_status(1, None, 2, 3, 4, 5, 6)) <= 20
+    assert len(p.encode_status(1, None, 2, 3, 4, 5, 6, 7)) <= 20
     assert len(p.encode_alert((1, 1, 1, 1, 1))) <= 20 and len(p.encode_rsc(100)) <= 20
     for opcode, fmt in p.RESPONSE_FORMATS.items():
         value = 5 if fmt == "<I" else b"x" * struct.calcsize(fmt)
@@ -299,3 +316,13 @@ def test_every_value_the_device_sends_fits_the_smallest_mtu_but_a_record_unit():
         chunks = p.record_chunks(unit, payload_max)
         assert all(0 < len(c) <= payload_max for c in chunks) and b"".join(chunks) == unit
     assert len(p.record_chunks(unit, 20)) == 4 and len(p.record_chunks(unit, 244)) == 1
+
+
+def test_the_status_of_a_board_past_the_fields_bound_says_the_most_it_holds(tmp_path):
+    """Device.samples_lost reaches 2**30 - 1; the Status's 3 bytes say 16777215 ("or more")."""
+    from sim.insole import build
+    dev, store, service = build(str(tmp_path / "store"))
+    dev.skip(5)
+    assert codec.decode_status(service.status_bytes())["samples_lost"] == 5
+    dev.samples_lost = (1 << 30) - 1
+    assert codec.decode_status(service.status_bytes())["samples_lost"] == 0xFFFFFF

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 
 INSOLE_ADDRESS = "F0:F1:F2:F3:F4:F5"
 CENTRAL_ADDRESS = "F1:F1:F1:F1:F1:F1"
-ADV_INTERVAL_MS = 250.0  # as the firmware (edge/ble_aioble.py)
+ADV_INTERVAL_MS = 250.0  # this test peripheral's; a board's come from its config (gatt.advertising_intervals)
 
 
 def bumble_uuid(uuid) -> UUID:

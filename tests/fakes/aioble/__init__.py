@@ -3,7 +3,8 @@
 What a test sees: `calls` (config, register_services, advertise), the
 registered services with their UUIDs, flags and handles, and per connection
 what reached the central. A test plays the central through `FakeConnection`:
-`connect(conn)` makes a pending `advertise()` return it; `conn.subscribe(ch)`
+`connect(conn)` makes a pending `advertise()` return it
+(`time_out_advertising()` runs its timeout out); `conn.subscribe(ch)`
 writes its CCCD; `conn.write(ch, data)` and `conn.read(ch)` go through the
 stack's checks; `conn.drop()` loses the link.
 
@@ -54,6 +55,7 @@ _connections = {}  # connection handle -> FakeConnection, from its connection to
 _incoming = []
 _waiting = []
 _pending = {}
+_timed_out = []  # time_out_advertising() was called: the pending advertise's timeout ran out
 
 
 class GattError(Exception):
@@ -72,6 +74,7 @@ def reset():
     _connections.clear()
     del _incoming[:]
     del _waiting[:]
+    del _timed_out[:]
     _pending.clear()
     del FakeConnection.live[:]
     core.reset()
@@ -82,6 +85,14 @@ def reset():
 def _wake_advertisers():
     while _waiting:
         _waiting.pop(0).set()
+
+
+def time_out_advertising():
+    """The pending advertise() was given a timeout_ms, and it runs out now (the test
+    says when: no wall clock): it raises asyncio.TimeoutError, as aioble's does. An
+    advertise without a timeout goes on."""
+    _timed_out.append(True)
+    _wake_advertisers()
 
 
 def config(*args, **kwargs):
@@ -239,10 +250,15 @@ def register_services(*services):
 async def advertise(interval_us, adv_data=None, resp_data=None, connectable=True, limited_disc=False,
                     br_edr=False, name=None, services=None, appearance=0, manufacturer=None, timeout_ms=None):
     calls.append(("advertise", {"interval_us": interval_us, "adv_data": bytes(adv_data or b""),
-                                "resp_data": bytes(resp_data or b""), "appearance": appearance}))
+                                "resp_data": bytes(resp_data or b""), "appearance": appearance,
+                                "timeout_ms": timeout_ms}))
     while not _incoming:
         if not core.ble.active():
             raise OSError(19)  # ENODEV: the radio is off (or went off while advertising)
+        if _timed_out:
+            del _timed_out[:]
+            if timeout_ms:
+                raise asyncio.TimeoutError
         event = asyncio.Event()
         _waiting.append(event)
         await event.wait()
