@@ -193,7 +193,7 @@ def _result(opts, pipe, cfg, reader, n, steps):
     channels = []
     for ch, s in enumerate(cfg["sensors"]):
         channels.append({"channel": ch, "name": s.get("name", str(ch)), "status": health.status(ch),
-                         "peak_avg_n": health.peak_avg[ch] / 10})
+                         "flagged": health.flagged(ch), "peak_avg_n": health.peak_avg[ch] / 10})
     m = steps.median_stride()
     result = {
         "file": opts["file"],
