@@ -82,6 +82,8 @@ def parse_args(argv):
         raise ValueError("--format is gaitpdb or gaitndd")
     if named_ndd and opts["format"] != "gaitndd":
         raise ValueError("%s is a gaitndd file: use --format gaitndd" % opts["file"])
+    if opts["faults"] and opts["format"] == "gaitndd":
+        raise ValueError("--fault breaks a modelled sensor of a gaitpdb walk; a gaitndd record is its own counts")
     return opts
 
 
