@@ -18,6 +18,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import click
 import pytest
 
 from insole_host import virtual
@@ -297,7 +298,7 @@ def test_wear_time_of_a_16_hour_day(name, tmp_path):
 def test_broken_sensors_are_reported_and_the_rest_still_works():
     walk = SHARED / "gaitpdb" / "GaCo01_01.txt"
     total = foot_total(walk, "L")
-    for fault, status in (("3:open", "no_signal"), ("0:short", "stuck_high"), ("6:saturate", "clipping")):
+    for fault, status in (("3:open", "no_signal"), ("0:short", "stuck_high"), ("6:saturate", "saturating")):
         result = virtual.replay(walk, "L", faults=(fault,))
         ch = int(fault.split(":")[0])
         assert result["channels"][ch]["status"] == status, (fault, result["channels"][ch])
@@ -305,6 +306,72 @@ def test_broken_sensors_are_reported_and_the_rest_still_works():
         detected, reference = scored([s[0] for s in result["stance"]], contacts(total))
         assert f1(len(match(detected, reference)), len(detected), len(reference)) >= 0.95, fault
         assert result["pronation"]["median_permille"] is not None
+
+
+def loaded_channels(path, foot, total):
+    """The channels the walk loads: over 100 N at the peak of at least half its contacts."""
+    first = 1 if foot == "L" else 9
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    spans = [(round(a * 100), round(b * 100)) for a, b, _ in contacts(total)]
+    return [ch for ch in range(8)
+            if 2 * sum(max(float(r[first + ch]) for r in rows[a:b + 1]) > 100 for a, b in spans) >= len(spans)]
+
+
+def test_a_saturating_sensor_is_flagged_on_every_walk_and_a_clean_walk_never(gaitpdb_results):
+    """Every walk and foot once clean (nothing flagged) and once with a sensor it loads bottoming out
+    under load (sim/fsr.py's saturate: full scale above a light load): that channel alone flagged."""
+    clean = [(walk, c["channel"]) for walk, result in gaitpdb_results.items() for c in result["channels"]
+             if c["flagged"] or c["status"] != "ok"]
+    jobs, faulted = [], []
+    for i, (path, foot) in enumerate(sorted(gaitpdb_results)):
+        loaded = loaded_channels(path, foot, foot_total(path, foot))
+        ch = loaded[i % len(loaded)]  # round the loaded channels, so every channel gets its turn
+        jobs.append((path, foot, None, (f"{ch}:saturate",)))
+        faulted.append(ch)
+    wrong = []
+    for (path, foot, _, _), ch, result in zip(jobs, faulted, replay_all(jobs)):
+        flagged = [c["channel"] for c in result["channels"] if c["flagged"]]
+        if flagged != [ch] or result["channels"][ch]["status"] != "saturating":
+            wrong.append((path.name, foot, ch, [c["status"] for c in result["channels"]]))
+    print(f"\nsaturate: {len(jobs) - len(wrong)} of {len(jobs)} walks and feet flag the faulted channel alone "
+          f"(channels {sorted(set(faulted))}); clean walks: {len(clean)} of {8 * len(gaitpdb_results)} channels "
+          f"not ok")
+    assert len(jobs) == len(gaitpdb_results) == 2 * listed_in_checksums("gaitpdb", "*_*.txt")
+    assert set(faulted) == set(range(8))
+    assert not clean, clean
+    assert not wrong, wrong
+
+
+def test_a_saturating_channel_reaches_the_days_record_and_the_report(tmp_path):
+    """The firmware core wears a walk whose medial forefoot sensor bottoms out under load; the day
+    closes, the host stores the record and its report names the channel."""
+    from array import array
+
+    from insole.device import Device
+    from insole_host.db import Database
+    from insole_host.db import Device as Insole
+    from insole_host.report import Report
+    from sim import config_path
+    from sim.day import make_adc, render_blocks
+    from sim.recordings import GaitpdbReader
+    cfg = json.loads(Path(config_path("sim")).read_text())
+    adc = make_adc(cfg)
+    adc.fault(6, "saturate")
+    walk = render_blocks(GaitpdbReader(str(SHARED / "gaitpdb" / "GaCo01_01.txt"), "L"), 100, adc)["walk"]
+    dev = Device(cfg)
+    buf = array("H", [0] * 8)
+    for i in range(0, len(walk), 8):
+        buf[:] = walk[i:i + 8]
+        dev.sample(buf)
+    dev.clock.day += 1
+    day = dev.close_day()
+    with Database(tmp_path / "i.db") as db:
+        db.store_records(Insole("INS-SAT", "L", "", ""), [day])
+        report = Report(db)
+    row = report.data["days"][0]
+    assert row["flagged_channels"] == 1 << 6 and row["steps"] >= 90
+    text = click.unstyle(report.text())
+    assert "flagged ch 6" in text and "channel 6 (7 medial forefoot): the insole flagged the sensor" in text, text
 
 
 def test_a_garbled_recording_is_reported_not_fatal(tmp_path):

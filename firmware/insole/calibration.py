@@ -16,7 +16,7 @@ Each channel's `peak` force and whether it was `clipped` are kept until the
 health check reads and clears them once a step.
 
 A reading at the top rail (RAIL_HI) is off the table: it reads the table's
-top and marks the channel `clipped`. A rail under a foot is clipping, not a
+top (its peak too) and marks the channel `clipped`. A rail under a foot is clipping, not a
 fault: a loaded, standing heel may sit there for minutes. A shorted FSR or a
 broken measuring resistor reads the rail with no foot on the insole too, so
 a channel is `stuck` once it has spent `stuck_s` seconds on the rail while
@@ -125,6 +125,8 @@ class Calibration:
         self.railing = True
         f = 0 if self.footless[ch] >= self.stuck_samples else self.lut[ch * BREAKPOINTS + BREAKPOINTS - 1]
         force[ch] = f
+        if f > self.peak[ch]:
+            self.peak[ch] = f
         return f
 
     def _rail_runs(self, counts, force):

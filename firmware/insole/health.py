@@ -2,24 +2,35 @@
 
 - stuck high: pinned at the top rail with no foot on the other channels (a
   short, see calibration); the channel reads 0 N.
-- clipping: the channel is on the top rail now with a foot on the insole
-  (a loaded, standing heel), or touched it in more than 1/8 of the steps
-  (force above the table's range); it still counts, clamped at the table's top.
+- saturating: touched the top rail in more than 1/8 of the day's steps, and
+  in SATURATED_STEPS of them at least: a sensor that bottoms out under
+  ordinary load (an FSR shorting once pressed, an Rm too large, a missing Rs).
+  A clean build never reaches the rail; the channel still counts, clamped at
+  the table's top, but its force and the indices built on it are not to be
+  trusted, so the day's record flags it.
+- clipping: on the top rail now with a foot on the insole (a loaded, standing
+  heel); it still counts, clamped at the table's top, and is not flagged.
 - no signal: the channel's peak force stayed under QUIET_DN (5 N) for
   QUIET_STEPS steps in a row while the foot was walking (an open wire or a
   dead FSR; an unloaded arch sensor can look the same, so it is a warning).
 - peak trend: an EMA (1/16 per step) of each channel's stance peak, the
   signature a compressed or cracked sensor drifts away from.
+
+`flagged` (stuck high, no signal or saturating) is what the day's record
+carries per channel.
 """
 from array import array
 
 QUIET_DN = 50
 QUIET_STEPS = 20
+SATURATED_STEPS = 20
 
 OK = "ok"
 STUCK_HIGH = "stuck_high"
 CLIPPING = "clipping"
+SATURATING = "saturating"
 NO_SIGNAL = "no_signal"
+FLAGGED = (STUCK_HIGH, NO_SIGNAL, SATURATING)
 
 
 class ChannelHealth:
@@ -32,6 +43,12 @@ class ChannelHealth:
         self.peak_avg = array("i", [0] * n)
         self.quiet = array("i", [0] * n)
         self.clip_steps = array("i", [0] * n)
+        self.steps = 0
+
+    def start_day(self):
+        """Day rollover: count the new day's steps on the rail from none."""
+        for ch in range(self.channels):
+            self.clip_steps[ch] = 0
         self.steps = 0
 
     def start_step(self):
@@ -62,12 +79,19 @@ class ChannelHealth:
         """True while the channel gives no usable force: stuck high or without signal."""
         return self.status(ch) in (STUCK_HIGH, NO_SIGNAL)
 
+    def flagged(self, ch):
+        """True while the day's record flags the channel: stuck high, without signal or saturating."""
+        return self.status(ch) in FLAGGED
+
     def status(self, ch):
-        """ok, stuck_high, no_signal or clipping."""
+        """ok, stuck_high, no_signal, saturating or clipping."""
         if self.calibration.stuck(ch):
             return STUCK_HIGH
         if self.quiet[ch] >= QUIET_STEPS:
             return NO_SIGNAL
-        if self.calibration.on_rail(ch) or self.clip_steps[ch] > (self.steps >> 3):
+        clipped = self.clip_steps[ch]
+        if clipped >= SATURATED_STEPS and clipped > (self.steps >> 3):
+            return SATURATING
+        if self.calibration.on_rail(ch):
             return CLIPPING
         return OK

@@ -74,9 +74,10 @@ class Pipeline:
         self.settled = True
 
     def start_day(self):
-        """Day rollover: reset the day's clock, steps and wear."""
+        """Day rollover: reset the day's clock, steps, wear and steps on the rail."""
         self.gait.start_day()
         self.wear.start_day()
+        self.health.start_day()
 
     def total(self, counts):
         """One sample's total force (dN), outside the per-sample path."""

@@ -24,7 +24,7 @@ left on flash, or in a host's database).
      28   2  neutral           steps with -150 <= MLI <= +150 (saturating)
      30   2  pronated          steps with MLI > +150 (saturating)
      32  16  peaks_dn          8 x stance peak force per channel, dN (saturating)
-     48   1  flagged_channels  bitmask: channel stuck high or without signal
+     48   1  flagged_channels  bitmask: channel stuck high, without signal or saturating (health.py)
      49   1  alerts            alerts fired that day
      50   1  pain              pain severity (0 = none)
      51   4  crc               CRC-32 of bytes 0..50
@@ -259,14 +259,14 @@ class DaySummary:
     def close(self, seq, day, wear_s, limit_s=0, alerts=0, cadence_x10=0, pain=0, flags=0, health=None,
               planned_s=None):
         """The day's record fields; `health` (a ChannelHealth) gives each channel's
-        stance-peak average (its EMA at this moment) and the flagged channels;
+        stance-peak average (its EMA at this moment) and the flagged channels (`flagged`);
         `planned_s` is the day's limit before any rollback (None: limit_s)."""
         peaks = [0] * CHANNELS
         flagged = 0
         if health is not None:
             for ch in range(min(health.channels, CHANNELS)):
                 peaks[ch] = _saturate(health.peak_avg[ch], 0xFFFF)
-                if health.faulty(ch):
+                if health.flagged(ch):
                     flagged |= 1 << ch
         return {
             "version": VERSION, "flags": flags, "seq": seq, "day": day,

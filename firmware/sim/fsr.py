@@ -4,9 +4,17 @@ The divider gives V/Vcc = F / (F + F_half); the ADC adds its offset, noise
 (triangular, +-`noise` LSB) and quantisation at `bits`, and the reading is
 scaled to 16 bits the way `ADC.read_u16()` does. Noise comes from a seeded
 xorshift generator, so a replay is repeatable.
+
+Faults break one channel: `open` reads 0 (a broken wire), `short` reads full
+scale (FSR pins bridged), and `saturate` reads full scale whenever the sensor
+carries more than SATURATE_N and normally below it: an FSR that bottoms out
+under ordinary load (its spacer crushed or its ink worn through, so its
+layers short once pressed). With no series resistor in this divider, that
+is the ADC's rail for most of the channel's stance.
 """
 
 DEFAULT_OFFSETS = (6, 10, 3, 8, 12, 5, 9, 4)
+SATURATE_N = 50
 
 
 class FsrAdc:
@@ -23,7 +31,7 @@ class FsrAdc:
         self.faults = {}
 
     def fault(self, ch, kind):
-        """Break a channel: 'open' reads 0, 'short' reads full scale, 'saturate' rails at a quarter of its range."""
+        """Break a channel: 'open', 'short' or 'saturate' (see the module's docstring)."""
         if kind not in ("open", "short", "saturate"):
             raise ValueError("unknown fault %r (open, short or saturate)" % kind)
         if not 0 <= ch < self.channels:
@@ -51,13 +59,11 @@ class FsrAdc:
             f = forces[ch]
             kind = self.faults.get(ch)
             c = int(self.top * f / (f + self.f_half) + 0.5) if f > 0 else 0
-            if kind == "saturate":
-                c *= 4
             c += self.offsets[ch] + self._jitter()
             c = 0 if c < 0 else (self.top if c > self.top else c)
             if kind == "open":
                 c = 0
-            elif kind == "short":
+            elif kind == "short" or kind == "saturate" and f > SATURATE_N:
                 c = self.top
             counts[ch] = (c << shift) | (c >> (self.bits - shift))
 

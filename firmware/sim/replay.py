@@ -82,6 +82,8 @@ def parse_args(argv):
         raise ValueError("--format is gaitpdb or gaitndd")
     if named_ndd and opts["format"] != "gaitndd":
         raise ValueError("%s is a gaitndd file: use --format gaitndd" % opts["file"])
+    if opts["faults"] and opts["format"] == "gaitndd":
+        raise ValueError("--fault breaks a modelled sensor of a gaitpdb walk; a gaitndd record is its own counts")
     return opts
 
 
@@ -193,7 +195,7 @@ def _result(opts, pipe, cfg, reader, n, steps):
     channels = []
     for ch, s in enumerate(cfg["sensors"]):
         channels.append({"channel": ch, "name": s.get("name", str(ch)), "status": health.status(ch),
-                         "peak_avg_n": health.peak_avg[ch] / 10})
+                         "flagged": health.flagged(ch), "peak_avg_n": health.peak_avg[ch] / 10})
     m = steps.median_stride()
     result = {
         "file": opts["file"],

@@ -13,7 +13,7 @@ insole, kind and channel; an acknowledged over-correction also re-arms the
 asymmetry detector. Medians are the lower median (one of the records' values).
 
 Also reported, not as episodes:
-- the insole's own verdict: a channel flagged (stuck high or without signal) on the
+- the insole's own verdict: a channel flagged (stuck high, without signal or saturating) on the
   newest worn day;
 - the pain advisory: the newest record carries the ADVISORY flag (pain on 3
   consecutive days at the start level; sticky until cleared on the insole);
@@ -335,8 +335,8 @@ def analyse(devices: list[Device], records: list[dict], acks: Iterable[dict] = (
         for c in result["channels"]:
             if c["flagged"]:
                 flags.append({"kind": "sensor_flagged", "severity": "warn", "device_id": dev.id, "message": (
-                    f"{dev.label}, channel {c['channel']} ({c['name']}): the insole flagged the sensor (stuck high "
-                    f"or no signal); inspect the insole and its connector there")})
+                    f"{dev.label}, channel {c['channel']} ({c['name']}): the insole flagged the sensor (stuck high, "
+                    f"no signal or saturating); inspect the insole and its connector there")})
             if c["episode"]:
                 out["episodes"].append(c["episode"])
                 flags.append({"kind": INSOLE_WEAR.kind, "severity": "warn", "device_id": dev.id,

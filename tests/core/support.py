@@ -44,11 +44,14 @@ def config(name="sim"):
         return json.load(f)
 
 
-def walk_counts(name, foot, limit=None, seed=1):
-    """One foot of a gaitpdb walk as 16-bit counts through the modelled FSR + ADC."""
+def walk_counts(name, foot, limit=None, seed=1, faults=()):
+    """One foot of a gaitpdb walk as 16-bit counts through the modelled FSR + ADC,
+    with `faults` ((channel, kind), ...) in the modelled sensors."""
     from sim.day import make_adc
     from sim.recordings import GaitpdbReader
     adc = make_adc(config(), seed)
+    for ch, kind in faults:
+        adc.fault(ch, kind)
     out = []
     for forces in GaitpdbReader(data_dir("gaitpdb") + "/" + name, foot):
         buf = array("H", [0] * adc.channels)

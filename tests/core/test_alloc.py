@@ -2,17 +2,18 @@
 import gc
 import sys
 
+from insole.health import SATURATING
 from insole.pipeline import Pipeline
 from support import SkipTest, config, walk_counts
 
 SAMPLES = 100000
 
 
-def allocated_by(feed):
+def allocated_by(feed, faults=()):
     """Bytes allocated by 100 000 samples of a real walk through `feed`, after a warm-up, GC off."""
     if sys.implementation.name != "micropython":
         raise SkipTest("gc.mem_alloc is MicroPython's")
-    rows, _ = walk_counts("GaCo01_01.txt", "L", limit=4000)
+    rows, _ = walk_counts("GaCo01_01.txt", "L", limit=4000, faults=faults)
     k = len(rows)
     i = 0
     while i < k:  # warm-up: the first steps, zero tracking, envelopes
@@ -35,6 +36,14 @@ def test_whole_per_sample_path_allocates_nothing():
     pipe = Pipeline(config())
     allocated = allocated_by(pipe.feed)
     assert pipe.gait.steps > 500  # steps, pronation and health ran too
+    assert allocated == 0, "%d bytes allocated in %d samples" % (allocated, SAMPLES)
+
+
+def test_per_sample_path_with_a_saturating_channel_allocates_nothing():
+    """The rail's path: a clamped force and peak each sample, the day's clipped steps each step."""
+    pipe = Pipeline(config())
+    allocated = allocated_by(pipe.feed, faults=((6, "saturate"),))
+    assert pipe.gait.steps > 500 and pipe.health.status(6) == SATURATING
     assert allocated == 0, "%d bytes allocated in %d samples" % (allocated, SAMPLES)
 
 

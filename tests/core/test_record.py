@@ -4,7 +4,7 @@ import struct
 from support import SkipTest, version_1
 
 from insole import record
-from insole.health import NO_SIGNAL, OK, STUCK_HIGH, ChannelHealth
+from insole.health import CLIPPING, NO_SIGNAL, OK, SATURATING, STUCK_HIGH, ChannelHealth
 from insole.record import FLAG_PARTIAL, SIZE, DaySummary, RecordError, decode, encode
 
 
@@ -171,7 +171,7 @@ class FakeHealth:
     def status(self, ch):
         return self.statuses[ch]
 
-    faulty = ChannelHealth.faulty  # the real rule, on these statuses
+    flagged = ChannelHealth.flagged  # the real rule, on these statuses
 
 
 def test_day_summary_saturates():
@@ -179,12 +179,12 @@ def test_day_summary_saturates():
     for _ in range(70000):
         day.add_step(0, 0)
     health = FakeHealth([70000, -5, 100, 0, 0, 0, 0, 65535],
-                        [OK, STUCK_HIGH, OK, NO_SIGNAL, OK, "clipping", OK, OK])
+                        [OK, STUCK_HIGH, OK, NO_SIGNAL, OK, CLIPPING, OK, SATURATING])
     f = day.close(1, 0, 0, alerts=300, health=health)
     assert f["steps"] == 70000
     assert f["neutral"] == 65535
     assert f["peaks_dn"] == [65535, 0, 100, 0, 0, 0, 0, 65535]
-    assert f["flagged_channels"] == 0b1010
+    assert f["flagged_channels"] == 0b10001010  # clipping under a standing foot is not flagged
     assert f["alerts"] == 255
     assert decode(encode(f))["neutral"] == 65535
 

@@ -55,3 +55,7 @@ def test_a_bad_argument_is_exit_status_2(tmp_path):
     result = run(tmp_path / "rec.hea", "--foot", "L", "--format", "gaitpdb")
     assert result.exit_code == 2
     assert result.output.strip() == f"error: replay: {tmp_path / 'rec.hea'} is a gaitndd file: use --format gaitndd"
+    result = run(tmp_path / "rec.hea", "--foot", "L", "--fault", "0:short")
+    assert result.exit_code == 2
+    assert result.output.strip() == ("error: replay: --fault breaks a modelled sensor of a gaitpdb walk; "
+                                     "a gaitndd record is its own counts")
