@@ -8,10 +8,15 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements-dev.txt requirements-nodeps.txt host_tools/pyproject.toml
+# Both editable, for developers: the host, and the firmware's package it depends on
+# (firmware-package/: the core `insole` and the image), which the host's install brings as a
+# copy and the next line makes editable in its place (pip refuses both in one command).
+$(STAMP): requirements-dev.txt requirements-nodeps.txt host_tools/pyproject.toml host_tools/setup.py \
+		firmware-package/pyproject.toml firmware-package/setup.py
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt -e 'host_tools[parquet]'
+	$(PY) -m pip install --quiet --no-deps -e firmware-package
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 

@@ -1,5 +1,6 @@
 """Host-side figures for `make bench`: a pull into SQLite over the Bumble LocalLink and over
-the virtual link, storing ten years of records, and reporting on them."""
+the virtual link, storing ten years of records, and reporting on them. Run by bench/run.py,
+which has the firmware folder on sys.path for the firmware's sim."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim.insole import stored_days
+
 from insole_host.db import Database, Device
 from insole_host.firmware import record
 from insole_host.pull import pull
@@ -19,8 +22,6 @@ from insole_host.transport.bumble_central import BumbleCentral
 from insole_host.transport.gatt_server_bumble import insole_on_local_link
 from insole_host.transport.virtual import VirtualInsole
 from insole_host.virtual import firmware_dir
-
-from sim.insole import stored_days  # noqa: E402  (the firmware tree is on the path through firmware)
 
 PULL_RECORDS = 1000
 ROUNDS = 5
