@@ -42,16 +42,16 @@ MPREMOTE ?= $(BIN)/mpremote
 .PHONY: deploy repl selftest logs
 
 deploy: $(STAMP)
-	$(PY) tools/deploy.py $(BOARD) $(PORT) $(if $(NEW_KEY),--new-key)
+	$(PY) -m insole_host.deploy $(BOARD) $(PORT) $(if $(NEW_KEY),--new-key)
 
 # repl and selftest restart the board in safe boot first: the firmware off, so its
-# watchdog cannot reset the board under mpremote (tools/deploy.py --safe-boot).
+# watchdog cannot reset the board under mpremote (python -m insole_host.deploy --safe-boot).
 repl: $(STAMP)
-	$(PY) tools/deploy.py --safe-boot $(PORT)
+	$(PY) -m insole_host.deploy --safe-boot $(PORT)
 	$(MPREMOTE) connect $(PORT) repl
 
 selftest: $(STAMP)
-	$(PY) tools/deploy.py --safe-boot $(PORT)
+	$(PY) -m insole_host.deploy --safe-boot $(PORT)
 	$(MPREMOTE) connect $(PORT) run firmware/selftest.py
 
 # Follows what the running firmware prints, without stopping it, and keeps a copy.

@@ -21,7 +21,6 @@ from insole_host.report import Report
 from insole_host.transport.bumble_central import BumbleCentral
 from insole_host.transport.gatt_server_bumble import insole_on_local_link
 from insole_host.transport.virtual import VirtualInsole
-from insole_host.virtual import firmware_dir
 
 PULL_RECORDS = 1000
 ROUNDS = 5
@@ -118,7 +117,7 @@ async def _virtual_rate(tmp: Path) -> tuple[float, float]:
     virtual insole whose flash holds them."""
     folder = tmp / "virtual"
     env = dict(os.environ, XDG_DATA_HOME=str(tmp / "home"))
-    subprocess.run([sys.executable, str(firmware_dir().parent / "tools" / "deploy.py"), "sim", str(folder)],
+    subprocess.run([sys.executable, "-m", "insole_host.deploy", "sim", str(folder)],
                    env=env, check=True, capture_output=True)
     stored_days(str(folder / "data"), PULL_RECORDS)
     insole = VirtualInsole(folder)
