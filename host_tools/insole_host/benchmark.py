@@ -1,6 +1,6 @@
 """Host-side figures for `make bench`: a pull into SQLite over the Bumble LocalLink and over
-the virtual link, storing ten years of records, and reporting on them. Run by bench/run.py,
-which has the firmware folder on sys.path for the firmware's sim."""
+the virtual link, storing ten years of records, and reporting on them. The pulls run the
+firmware's sim in this process: bench/run.py has the firmware folder on sys.path."""
 from __future__ import annotations
 
 import asyncio
@@ -11,8 +11,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-from sim.insole import stored_days
 
 from insole_host.db import Database, Device
 from insole_host.firmware import record
@@ -115,6 +113,7 @@ async def _local_link_rates(tmp: Path) -> dict:
 async def _virtual_rate(tmp: Path) -> tuple[float, float]:
     """(power-up s, records/s into SQLite) of a pull of PULL_RECORDS records from a deployed
     virtual insole whose flash holds them."""
+    from sim.insole import stored_days
     folder = tmp / "virtual"
     env = dict(os.environ, XDG_DATA_HOME=str(tmp / "home"))
     subprocess.run([sys.executable, "-m", "insole_host.deploy", "sim", str(folder)],
