@@ -8,10 +8,15 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements-dev.txt requirements-nodeps.txt host_tools/pyproject.toml
+# Both editable, for developers: the host, and the firmware's package it depends on
+# (firmware-package/: the core `insole` and the image), which the host's install brings as a
+# copy and the next line makes editable in its place (pip refuses both in one command).
+$(STAMP): requirements-dev.txt requirements-nodeps.txt host_tools/pyproject.toml host_tools/setup.py \
+		firmware-package/pyproject.toml firmware-package/setup.py
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt -e 'host_tools[parquet]'
+	$(PY) -m pip install --quiet --no-deps -e firmware-package
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
@@ -37,16 +42,16 @@ MPREMOTE ?= $(BIN)/mpremote
 .PHONY: deploy repl selftest logs
 
 deploy: $(STAMP)
-	$(PY) tools/deploy.py $(BOARD) $(PORT) $(if $(NEW_KEY),--new-key)
+	$(PY) -m insole_host.deploy $(BOARD) $(PORT) $(if $(NEW_KEY),--new-key)
 
 # repl and selftest restart the board in safe boot first: the firmware off, so its
-# watchdog cannot reset the board under mpremote (tools/deploy.py --safe-boot).
+# watchdog cannot reset the board under mpremote (python -m insole_host.deploy --safe-boot).
 repl: $(STAMP)
-	$(PY) tools/deploy.py --safe-boot $(PORT)
+	$(PY) -m insole_host.deploy --safe-boot $(PORT)
 	$(MPREMOTE) connect $(PORT) repl
 
 selftest: $(STAMP)
-	$(PY) tools/deploy.py --safe-boot $(PORT)
+	$(PY) -m insole_host.deploy --safe-boot $(PORT)
 	$(MPREMOTE) connect $(PORT) run firmware/selftest.py
 
 # Follows what the running firmware prints, without stopping it, and keeps a copy.

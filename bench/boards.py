@@ -15,14 +15,12 @@
 """
 import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from insole_host import deploy
 
-import deploy  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BUDGETS = json.loads((ROOT / "firmware" / "budgets.json").read_text())
 HEAP_SIZE = "256k"  # the whole firmware's code alone (~95 KB on the 64-bit unix port) passes 64k

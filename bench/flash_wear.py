@@ -44,7 +44,7 @@ def day_log(checkpoint_s: int) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "insole"
         env = dict(os.environ, XDG_DATA_HOME=str(Path(tmp) / "home"))
-        subprocess.run([sys.executable, str(ROOT / "tools" / "deploy.py"), "sim", str(folder)], env=env, check=True,
+        subprocess.run([sys.executable, "-m", "insole_host.deploy", "sim", str(folder)], env=env, check=True,
                        capture_output=True)
         cfg = json.loads((folder / "config.json").read_text())
         cfg.update(checkpoint_s=checkpoint_s, fs_hz=20)

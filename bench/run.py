@@ -19,7 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "host_tools"))
+# The checkout's host and firmware: the firmware's sim and edge run in this process too
+# (the records figure, the walk's counts, the Bumble insole of the host's figures).
+sys.path[:0] = [str(ROOT / "host_tools"), str(ROOT / "firmware")]
 
 from insole_host import recordings, virtual  # noqa: E402
 from insole_host.virtual import executable  # noqa: E402
@@ -45,7 +47,6 @@ def compile_firmware(dest: Path) -> int:
 
 def walk_counts(walk: Path, dest: Path) -> None:
     """One foot of the walk as the ADC would give it: 8 little-endian u16 counts per sample."""
-    sys.path.insert(0, str(ROOT / "firmware"))
     from array import array
 
     from sim.fsr import FsrAdc
@@ -195,7 +196,6 @@ def replay_cpu(walk: Path) -> None:
 
 def records() -> None:
     """Record size, and how many days of history a 64 KB store keeps before dropping the oldest."""
-    sys.path.insert(0, str(ROOT / "firmware"))
     from edge.store import Store
     from insole import record
     from insole.device import Device

@@ -29,7 +29,7 @@ def deployed(tmp_path, user_home):
     its flash already holding `days` closed days."""
     def deploy(name="insole", days=0):
         folder = tmp_path / name
-        subprocess.run([sys.executable, str(ROOT / "tools" / "deploy.py"), "sim", str(folder)], check=True,
+        subprocess.run([sys.executable, "-m", "insole_host.deploy", "sim", str(folder)], check=True,
                        capture_output=True)
         if days:
             from sim.insole import stored_days

@@ -43,7 +43,7 @@ H = 3600
 def deploy(folder, home):
     """`make deploy BOARD=sim PORT=folder`, a small flash budget (kept full) and 20 Hz to go fast."""
     env = dict(os.environ, XDG_DATA_HOME=str(home))
-    subprocess.run([sys.executable, str(ROOT / "tools" / "deploy.py"), "sim", str(folder)], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "insole_host.deploy", "sim", str(folder)], env=env, check=True,
                    capture_output=True)
     cfg = json.loads((folder / "config.json").read_text())
     cfg.update(fs_hz=20, store={"segment_records": 2, "budget_bytes": 4 * 55})

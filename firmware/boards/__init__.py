@@ -54,7 +54,7 @@ BATCH_HZ = 50  # the consumer is woken this often at full rate (two samples at 1
 MUX_SELECT = 4  # a CD74HC4067: S0..S3 pick one of 16 inputs
 RTC_VALID_AFTER = 1704067200  # 2024-01-01: an RTC before that holds no time
 GRACE_MS = 60000  # clean running before the watchdog arms (config "watchdog_grace_ms")
-SAFE_BOOT_FLAG = "safe_boot"  # tools/deploy.py --safe-boot writes it before a reset
+SAFE_BOOT_FLAG = "safe_boot"  # insole_host/deploy.py --safe-boot writes it before a reset
 
 
 def _nothing():

@@ -1,5 +1,6 @@
 """Host-side figures for `make bench`: a pull into SQLite over the Bumble LocalLink and over
-the virtual link, storing ten years of records, and reporting on them."""
+the virtual link, storing ten years of records, and reporting on them. The pulls run the
+firmware's sim in this process: bench/run.py has the firmware folder on sys.path."""
 from __future__ import annotations
 
 import asyncio
@@ -18,9 +19,6 @@ from insole_host.report import Report
 from insole_host.transport.bumble_central import BumbleCentral
 from insole_host.transport.gatt_server_bumble import insole_on_local_link
 from insole_host.transport.virtual import VirtualInsole
-from insole_host.virtual import firmware_dir
-
-from sim.insole import stored_days  # noqa: E402  (the firmware tree is on the path through firmware)
 
 PULL_RECORDS = 1000
 ROUNDS = 5
@@ -115,9 +113,10 @@ async def _local_link_rates(tmp: Path) -> dict:
 async def _virtual_rate(tmp: Path) -> tuple[float, float]:
     """(power-up s, records/s into SQLite) of a pull of PULL_RECORDS records from a deployed
     virtual insole whose flash holds them."""
+    from sim.insole import stored_days
     folder = tmp / "virtual"
     env = dict(os.environ, XDG_DATA_HOME=str(tmp / "home"))
-    subprocess.run([sys.executable, str(firmware_dir().parent / "tools" / "deploy.py"), "sim", str(folder)],
+    subprocess.run([sys.executable, "-m", "insole_host.deploy", "sim", str(folder)],
                    env=env, check=True, capture_output=True)
     stored_days(str(folder / "data"), PULL_RECORDS)
     insole = VirtualInsole(folder)

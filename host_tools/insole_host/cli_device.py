@@ -133,7 +133,6 @@ def pull(device_id: str, via: str, key_file: Optional[Path], foot: Optional[str]
 
 
 def _status_line(s: dict) -> str:
-    from insole_host import firmware  # noqa: F401
     from insole import protocol
     from insole_host.report import hm
     limit = "no limit" if s["limit_s"] is None else "a rest day" if s["limit_s"] == 0 else f"{hm(s['limit_s'])} h"
@@ -199,7 +198,6 @@ def live(device_id: str, via: str, key_file: Optional[Path], seconds: int) -> No
 def scan(via: str, timeout: float) -> None:
     """List nearby insoles: name, id (serial number), address, signal strength and battery
     (the id and the battery are read from the open Device Information and Battery services)."""
-    from insole_host import firmware  # noqa: F401
     from insole_host.transport import TransportError
     from insole import gatt
 
@@ -276,7 +274,6 @@ def time_sync(device_id: str, via: str, key_file: Optional[Path]) -> None:
 @click.option("--yes", is_flag=True, help="The foot is off the insole: do not ask.")
 def calibrate(device_id: str, via: str, key_file: Optional[Path], yes: bool) -> None:
     """Guided zeroing: with the foot off the insole, every channel is zeroed."""
-    from insole_host import firmware  # noqa: F401  (puts the firmware's modules on the path)
     from insole import protocol
     key = _key(device_id, key_file)
     if not yes:

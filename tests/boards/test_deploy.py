@@ -1,7 +1,6 @@
-"""`make deploy` (tools/deploy.py) against fake mpremote, mpy-cross and circup on
+"""`make deploy` (insole_host/deploy.py) against fake mpremote, mpy-cross and circup on
 the PATH: each fake appends its argv as a JSON line to a log; the fake mpremote
 also copies `fs cp` sources into a directory standing for the board."""
-import importlib.util
 import json
 import os
 import re
@@ -13,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from insole_host import deploy
+
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
-DEPLOY = ROOT / "tools" / "deploy.py"
+DEPLOY = [sys.executable, "-m", "insole_host.deploy"]
 
 LOGGER = """#!{python}
 import json, os, shutil, sys
@@ -64,7 +65,7 @@ def fakes(tmp_path):
     def run(*args, **extra):
         env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", FAKE_LOG=str(log),
                    FAKE_BOARD=str(board), XDG_DATA_HOME=str(tmp_path / "home"), **extra)
-        return subprocess.run([sys.executable, str(DEPLOY), *args], env=env, capture_output=True, text=True)
+        return subprocess.run([*DEPLOY, *args], env=env, capture_output=True, text=True)
 
     def calls(name=None):
         if not log.exists():
@@ -135,7 +136,6 @@ def test_safe_boot_alone_for_make_repl_and_selftest(fakes, tmp_path):
 
 
 def test_safe_boot_waits_for_the_board_to_come_back(monkeypatch):
-    deploy = load_deploy()
     answers = [None, deploy.DeployError("no device"), deploy.DeployError("no device"), None]
     sent, slept = [], []
 
@@ -154,13 +154,6 @@ def test_safe_boot_waits_for_the_board_to_come_back(monkeypatch):
     answers[:] = [None] + [deploy.DeployError("no device")] * 3
     with pytest.raises(deploy.DeployError):
         deploy.safe_boot("COM3", tries=3, pause_s=0)
-
-
-def load_deploy():
-    spec = importlib.util.spec_from_file_location("deploy_under_test", DEPLOY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_a_missing_port_fails_before_anything_runs(fakes, tmp_path):
@@ -294,7 +287,6 @@ def test_circuitpython_deploy_copies_sources_to_the_drive(fakes, tmp_path):
 
 
 def test_a_drive_the_firmware_owns_asks_for_the_user_pin(tmp_path, monkeypatch, capsys):
-    deploy = load_deploy()
     drive = tmp_path / "CIRCUITPY"
     drive.mkdir()
     (drive / "boot_out.txt").write_text("Adafruit CircuitPython 9.2.1")
@@ -319,9 +311,9 @@ def test_make_targets_pass_board_and_port():
         out = subprocess.run(["make", "-n", "-C", str(ROOT), *args], capture_output=True, text=True, check=True)
         return out.stdout
 
-    assert "tools/deploy.py esp32c3 /dev/ttyUSB1" in dry("deploy", "BOARD=esp32c3", "PORT=/dev/ttyUSB1")
+    assert "-m insole_host.deploy esp32c3 /dev/ttyUSB1" in dry("deploy", "BOARD=esp32c3", "PORT=/dev/ttyUSB1")
     for target, command in (("repl", "repl"), ("selftest", "run firmware/selftest.py")):
         lines = dry(target, "PORT=/dev/ttyUSB1").splitlines()
-        safe = lines.index(next(line for line in lines if "tools/deploy.py --safe-boot /dev/ttyUSB1" in line))
+        safe = lines.index(next(line for line in lines if "-m insole_host.deploy --safe-boot /dev/ttyUSB1" in line))
         assert "mpremote connect /dev/ttyUSB1 " + command in lines[safe + 1]
     assert "mpremote connect /dev/ttyUSB1 repl --capture" in dry("logs", "PORT=/dev/ttyUSB1")

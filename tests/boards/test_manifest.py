@@ -5,20 +5,14 @@ define them (docs/reference/manifest.rst): package(path, files=None) takes
 every .py under path, or the listed files, as path/file; module(path) one
 file; include() and require() name what comes from outside this repository.
 """
-import importlib.util
 import json
 from pathlib import Path
+
+from insole_host import deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
 MANIFEST = FIRMWARE / "manifest.py"
-
-
-def load_deploy():
-    spec = importlib.util.spec_from_file_location("deploy_for_manifest", ROOT / "tools" / "deploy.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_manifest():
@@ -53,7 +47,6 @@ def micropython_configs():
 
 
 def test_the_manifest_freezes_every_module_deploy_copies_and_nothing_else():
-    deploy = load_deploy()
     frozen, _, _ = run_manifest()
     assert len(frozen) == len(set(frozen))
     configs = micropython_configs()

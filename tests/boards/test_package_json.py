@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REGENERATE = "run: python tools/deploy.py --package-json"
+REGENERATE = "run: python -m insole_host.deploy --package-json"
 
 
 def test_every_firmware_file_is_listed_and_every_listed_file_exists():

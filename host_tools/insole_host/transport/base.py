@@ -33,11 +33,10 @@ import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-import insole_host.firmware  # noqa: F401  (puts the firmware tree on sys.path)
+from insole import gatt, protocol
+
 from insole_host import codec
 from insole_host.session import TAG_BYTES, HostSession, login_proofs
-
-from insole import gatt, protocol  # noqa: E402
 
 RESPONSE_TIMEOUT_S = 5.0
 RECORD_TIMEOUT_S = 5.0

@@ -34,10 +34,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from insole import protocol, record
+
 from insole_host.transport.bumble_central import BumbleCentral
 from insole_host.transport.gatt_server_bumble import insole_on_local_link
-
-from insole import protocol, record  # noqa: E402  (on sys.path through the transport)
 
 ATT_HEADER = 3      # opcode 1 + handle 2
 L2CAP_HEADER = 4    # length 2 + channel id 2

@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
-from insole_host.transport.base import AccessDenied, Found, LinkLost, Transport, TransportError
+from insole import gatt
 
-from insole import gatt  # noqa: E402  (on sys.path through base)
+from insole_host.transport.base import AccessDenied, Found, LinkLost, Transport, TransportError
 
 _ATT_ERROR_WORDS = ((0x0F, "encryption"), (0x05, "authentication"), (0x08, "authorization"))
 

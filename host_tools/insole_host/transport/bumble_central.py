@@ -31,11 +31,10 @@ from bumble.device import Device, DeviceConfiguration, Peer
 from bumble.hci import Address
 from bumble.host import Host
 from bumble.keys import JsonKeyStore
+from insole import gatt
 
 from insole_host.transport.base import AccessDenied, Found, LinkLost, Transport, TransportError
 from insole_host.transport.gatt_server_bumble import bumble_uuid, host_pairing
-
-from insole import gatt  # noqa: E402  (on sys.path through base)
 
 DEFAULT_ADDRESS = "C0:98:E5:49:00:01"  # the central's static random address with a dongle
 

@@ -26,6 +26,11 @@ middle of a paced stream).
 
 `local_link()` puts an insole and a central on two virtual controllers joined
 by one Bumble LocalLink, in this process.
+
+`FirmwareInsole` runs the firmware's sim board modules (sim, edge) in this
+process: its caller has the firmware folder on sys.path (the tests' conftest,
+bench/run.py). The rest of this module, which the Bumble central shares, needs
+only the `insole` core.
 """
 from __future__ import annotations
 
@@ -47,11 +52,7 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.pairing import PairingConfig, PairingDelegate
 from bumble.transport.common import AsyncPipeSink
-
-import insole_host.firmware  # noqa: F401  (puts the firmware tree on sys.path)
-
-from insole import gatt, protocol  # noqa: E402
-from sim.insole import DEMO_KEY, build, live_day, stored_days  # noqa: E402
+from insole import gatt, protocol
 
 log = logging.getLogger(__name__)
 
@@ -284,10 +285,11 @@ class InsolePeripheral:
 
 @dataclass
 class FirmwareInsole:
-    """The firmware core under CPython: Device, Store (in `store_dir`) and InsoleService."""
+    """The firmware core under CPython: Device, Store (in `store_dir`) and InsoleService,
+    built by the firmware's sim.insole (on sys.path: see the module's docstring)."""
 
     store_dir: Path
-    key: bytes = DEMO_KEY
+    key: bytes | None = None  # None: sim.insole's DEMO_KEY
     device_id: bytes = b"INS-0042"
     fs_hz: int = 10
     passkey: int | None = None
@@ -295,6 +297,8 @@ class FirmwareInsole:
     stored: int = 0  # days already on its flash when it boots
 
     def __post_init__(self):
+        from sim.insole import DEMO_KEY, build, stored_days
+        self.key = DEMO_KEY if self.key is None else self.key
         self.clock = ManualClock()
         stored_days(str(self.store_dir), self.stored)
         self.device, self.store, self.service = build(str(self.store_dir), self.key, self.device_id,
@@ -303,6 +307,7 @@ class FirmwareInsole:
 
     def live_days(self, n: int, worn_s: int | None = None) -> None:
         """The wearer lives n days (wearing the insole `worn_s` a day, default each day's limit)."""
+        from sim.insole import live_day
         for _ in range(n):
             live_day(self.device, self.store, worn_s)
 

@@ -12,11 +12,10 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+from insole import gatt
+
 from insole_host.transport.base import AccessDenied, Found, LinkLost, Transport, TransportError
 from insole_host.virtual import micropython
-
-from insole import gatt  # noqa: E402  (on sys.path through base)
-
 
 DEPLOY_HINT = "make deploy BOARD=sim PORT={folder}"
 

@@ -1,8 +1,11 @@
 """Put the firmware on a board: `make deploy BOARD=esp32s3 PORT=/dev/ttyACM0`.
 
-    python tools/deploy.py BOARD PORT [--new-key]   BOARD names firmware/config/BOARD.json
-    python tools/deploy.py --safe-boot PORT         restart a MicroPython board with the firmware off, once
-    python tools/deploy.py --package-json           rewrite package.json (mip) from the firmware tree
+    python -m insole_host.deploy BOARD PORT [--new-key]   BOARD names firmware/config/BOARD.json
+    python -m insole_host.deploy --safe-boot PORT         restart a MicroPython board with the firmware off, once
+    python -m insole_host.deploy --package-json           rewrite a checkout's package.json (mip) from its firmware
+
+The firmware is the installed image (insole_firmware.image(): a checkout's
+firmware/ in an editable install), or `$INSOLE_FIRMWARE`.
 
 Provisioning: every deploy gives the board's config.json the insole's id
 ("device_id"), its 32-byte key ("auth_key", from the OS's secure random
@@ -42,8 +45,8 @@ then read-only over USB; holding the config's "safe_boot_pin" to GND at reset
 leaves it writable for the next deploy. asyncio and adafruit_ble come from
 circup; the host sets the clock over BLE.
 
-Stdlib only. The port, the tools and the config are checked before anything
-touches the board; any failure stops the deploy with a message (exit status 2).
+The port, the tools and the config are checked before anything touches the
+board; any failure stops the deploy with a message (exit status 2).
 """
 import argparse
 import json
@@ -56,8 +59,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-FIRMWARE = ROOT / "firmware"
+from insole_host.keys import keys_dir
+from insole_host.virtual import VirtualInsoleError, firmware_dir
+
+try:
+    FIRMWARE = firmware_dir()
+except VirtualInsoleError as e:  # a wrong $INSOLE_FIRMWARE: its line, before anything runs
+    print("deploy: %s" % e, file=sys.stderr)
+    raise SystemExit(2) from None
+ROOT = FIRMWARE.parent  # a checkout's, where package.json is
 PACKAGE_JSON = ROOT / "package.json"
 PACKAGES = ("insole", "edge")
 BOARD_PACKAGE = "boards"
@@ -162,15 +172,6 @@ def build(cfg, dest):
         written.append(out.relative_to(dest).as_posix())
     (dest / "config.json").write_text(json.dumps(cfg, separators=(",", ":")))
     return written + ["config.json"]
-
-
-def keys_dir():
-    """Where the host keeps each insole's key: the user's data directory (as `insole` reads it)."""
-    try:
-        import platformdirs
-        return Path(platformdirs.user_data_dir("insole")) / "keys"
-    except ImportError:  # deploy run outside the venv: the same place on Linux
-        return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "insole" / "keys"
 
 
 def provision(cfg, current, new_key=False):
@@ -315,7 +316,9 @@ def deploy(board, port, new_key=False):
 def write_package_json():
     """package.json for `mpremote mip install github:OWNER/REPO`: the firmware's
     .py files under their board paths, aioble; the version is kept as it is."""
-    version = json.loads(PACKAGE_JSON.read_text())["version"] if PACKAGE_JSON.is_file() else "0.1.0"
+    if not PACKAGE_JSON.is_file():
+        raise DeployError("no package.json beside %s: --package-json rewrites a checkout's" % FIRMWARE)
+    version = json.loads(PACKAGE_JSON.read_text())["version"]
     urls = [[p.relative_to(FIRMWARE).as_posix(), p.relative_to(ROOT).as_posix()] for p in package_sources()]
     PACKAGE_JSON.write_text('{\n  "urls": [\n%s\n  ],\n  "deps": %s,\n  "version": %s\n}\n' % (
         ",\n".join("    " + json.dumps(u) for u in urls), json.dumps([list(d) for d in MIP_DEPS]), json.dumps(version)))
