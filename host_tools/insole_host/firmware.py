@@ -6,6 +6,7 @@ the very codec the insole runs.
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 
@@ -17,6 +18,12 @@ if str(_DIR) not in sys.path:
 
 from insole import health, record, schedule  # noqa: E402
 
-SENSOR_NAMES = tuple(s["name"] for s in json.loads((_DIR / "config" / "sim.json").read_text())["sensors"])
 
-__all__ = ["health", "record", "schedule", "SENSOR_NAMES"]
+@functools.lru_cache(maxsize=None)
+def sensor_names():
+    """The channels' names in the shipped sensor map (sim.json), read when first asked:
+    a broken config then fails what reads it, not every import (`make deploy` of another board)."""
+    return tuple(s["name"] for s in json.loads((_DIR / "config" / "sim.json").read_text())["sensors"])
+
+
+__all__ = ["health", "record", "schedule", "sensor_names"]

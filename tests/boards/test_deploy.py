@@ -469,17 +469,30 @@ def test_a_bad_config_is_refused_line_by_line_before_the_board_is_touched(fakes,
     assert not (tmp_path / "home").exists()  # nor a key provisioned
 
 
-def test_a_broken_config_of_another_board_leaves_this_deploy_alone(fakes, tmp_path, monkeypatch, capsys):
-    _, calls, _ = fakes
-    deploy = checkout_deploy(tmp_path, monkeypatch, {"broken": b'{"runtime": "micropython",\n "fs_hz" 100}\n'})
-    folder = tmp_path / "insole"
-    assert deploy.main(["sim", str(folder)]) == 0, capsys.readouterr().err
-    assert (folder / "main.py").is_file() and len(calls("mpy-cross")) > 0
-    assert deploy.main(["esp32", str(folder)]) == 2  # the unknown board's message lists it, for its own deploy
-    assert "boards: broken, esp32c3, esp32s3, sim, xiao_nrf52840" in capsys.readouterr().err
-    assert deploy.main(["broken", str(folder)]) == 2
-    assert capsys.readouterr().err == ("deploy: firmware/config/broken.json: line 2 column 10: not JSON: "
-                                       "Expecting ':' delimiter\n")
+def test_a_broken_config_of_another_board_leaves_this_deploy_alone(fakes, tmp_path, monkeypatch):
+    """In a process of its own (nothing the host imports reads a config): a syntax error in
+    sim.json and in another file stops only their own deploys, each with its one line."""
+    checkout_deploy(tmp_path, monkeypatch, {"sim": b'{"board": "sim",\n "fs_hz" 100}\n', "broken": b"{"})
+    checkout = tmp_path / "checkout"
+    (checkout / "tools").mkdir()
+    shutil.copyfile(DEPLOY, checkout / "tools" / "deploy.py")
+    env = dict(os.environ, INSOLE_FIRMWARE=str(checkout / "firmware"))
+
+    def deploy(*args):
+        proc = subprocess.run([sys.executable, str(checkout / "tools" / "deploy.py"), *args], env=env,
+                              capture_output=True, text=True)
+        return proc.returncode, proc.stderr
+
+    status, err = deploy("esp32s3", str(tmp_path / "ttyUSB9"))  # its config passes: the port is checked next
+    assert status == 2 and err.startswith(f"deploy: port {tmp_path / 'ttyUSB9'} not found"), err
+    assert deploy("sim", str(tmp_path / "insole")) == (
+        2, "deploy: firmware/config/sim.json: line 2 column 10: not JSON: Expecting ':' delimiter\n")
+    assert deploy("broken", str(tmp_path / "insole")) == (
+        2, "deploy: firmware/config/broken.json: line 1 column 2: not JSON: Expecting property name enclosed in "
+           "double quotes\n")
+    status, err = deploy("esp32", str(tmp_path / "insole"))
+    assert status == 2 and "boards: broken, esp32c3, esp32s3, sim, xiao_nrf52840" in err  # named, for their own deploy
+    assert not (tmp_path / "insole").exists()
 
 
 def checkout_deploy(tmp_path, monkeypatch, configs):
