@@ -55,6 +55,7 @@ MUX_SELECT = 4  # a CD74HC4067: S0..S3 pick one of 16 inputs
 RTC_VALID_AFTER = 1704067200  # 2024-01-01: an RTC before that holds no time
 GRACE_MS = 60000  # clean running before the watchdog arms (config "watchdog_grace_ms")
 SAFE_BOOT_FLAG = "safe_boot"  # insole_host/deploy.py --safe-boot writes it before a reset
+WAKE_THROUGH_MUX = ("nrf52840_cp",)  # board modules whose deep sleep leaves the mux on the heel, woken by SIG
 
 
 def _nothing():
@@ -82,11 +83,13 @@ def wire(cfg, analog, output):
     mux = cfg.get("mux")
     if mux:
         if len(mux["select"]) != MUX_SELECT or n > 1 << MUX_SELECT:
-            raise ValueError("config: a mux has %d select pins and up to %d channels" % (MUX_SELECT, 1 << MUX_SELECT))
+            raise ValueError("config: mux: a mux has %d select pins and up to %d channels"
+                             % (MUX_SELECT, 1 << MUX_SELECT))
         return [analog(mux["sig"])], [output(p) for p in mux["select"]]
     pins = cfg["adc_pins"]
     if len(pins) != n:
-        raise ValueError("config: %d sensors but %d adc_pins (more channels than pins need a mux)" % (n, len(pins)))
+        raise ValueError("config: adc_pins: %d sensors but %d pins (more channels than pins need a mux)"
+                         % (n, len(pins)))
     return [analog(p) for p in pins], None
 
 
@@ -100,9 +103,26 @@ def reference(cfg):
         return None
     n = len(cfg["sensors"])
     if not n <= ref["input"] < 1 << MUX_SELECT or not 0 < ref["counts"] < 65536:
-        raise ValueError("config: mux.reference needs a spare input %d..%d and counts 1..65535"
+        raise ValueError("config: mux.reference: needs a spare input %d..%d and counts 1..65535"
                          % (n, (1 << MUX_SELECT) - 1))
     return ref["input"], ref["counts"]
+
+
+def wake_pin(cfg):
+    """The pin a load on the heel (channel 0) wakes the board from deep sleep on:
+    channel 0's own ADC pin, or a mux's SIG on a board that leaves the mux on the
+    heel to sleep (WAKE_THROUGH_MUX); None when there is none, and then the
+    config must not deep-sleep (power.sleep_after_s 0)."""
+    mux = cfg.get("mux")
+    if mux:
+        pin = mux["sig"] if cfg["board_module"] in WAKE_THROUGH_MUX else None
+    else:
+        pin = (cfg.get("adc_pins") or [None])[0]
+    sleep_s = power.Policy(cfg).sleep_after_s
+    if pin is None and sleep_s:
+        raise ValueError("config: power.sleep_after_s: %r, but this board has no heel pin to wake on%s; allowed 0"
+                         % (sleep_s, " through a mux" if mux else ""))
+    return pin
 
 
 class Sampler:

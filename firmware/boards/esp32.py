@@ -121,10 +121,7 @@ class Board(boards.Base):
         machine.freq(self.cpu_hz)
         self.sampler = Sampler(cfg)
         self.power_from(cfg)
-        pins = cfg.get("adc_pins")
-        self.wake_pin = pins[0] if pins else None  # the heel; a mux's SIG shows one channel at a time
-        if self.wake_pin is None and self.policy.sleep_after_s:
-            raise ValueError("config: an ESP32 with a mux has no heel pin to wake on; set power.sleep_after_s to 0")
+        self.wake_pin = boards.wake_pin(cfg)  # the heel's ADC pin; none through a mux
         self.motor_pwm = PWM(Pin(cfg["motor_pin"]), freq=cfg.get("motor_hz", 200), duty_u16=0)
         self.battery = _adc(cfg["battery_pin"])
         top, bottom = cfg["battery_divider_kohm"]

@@ -104,7 +104,7 @@ class Board(boards.Base):
     def __init__(self, cfg):
         self.sampler = Sampler(cfg)
         self.power_from(cfg)
-        self.wake_pin = cfg["mux"]["sig"] if "mux" in cfg else cfg["adc_pins"][0]  # the heel: channel 0
+        self.wake_pin = boards.wake_pin(cfg)  # the heel (channel 0): its pin, or the mux's SIG
         pwm = pwmio.PWMOut(getattr(board, cfg["motor_pin"]), frequency=cfg.get("motor_hz", 200), duty_cycle=0)
         self.motor_pwm = CircuitPWM(pwm)
         self.battery = analogio.AnalogIn(getattr(board, cfg["battery_pin"]))

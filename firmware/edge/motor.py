@@ -60,7 +60,7 @@ class Motor:
 
     def __init__(self, pwm, sleep=sleep_ms, max_permille=1000):
         if not 0 < max_permille <= 1000:
-            raise ValueError("config: motor_max_permille must be 1..1000, not %r" % max_permille)
+            raise ValueError("config: motor_max_permille: %r; allowed 1..1000" % (max_permille,))
         self.pwm = pwm
         self.sleep = sleep
         self.max_permille = max_permille

@@ -43,7 +43,7 @@ class Pipeline:
     def __init__(self, cfg):
         self.fs = cfg["fs_hz"]
         if not 10 <= self.fs <= MAX_FS_HZ:
-            raise ValueError("config: fs_hz must be 10..%d, not %r" % (MAX_FS_HZ, self.fs))
+            raise ValueError("config: fs_hz: %r; allowed 10..%d" % (self.fs, MAX_FS_HZ))
         self.map = sensormap.from_config(cfg)
         n = self.map.channels
         self.channels = n
@@ -52,7 +52,7 @@ class Pipeline:
         self.lowpass = LowPass(self.fs, CUTOFF_HZ)
         try:  # a config's optional `gait` thresholds (GaitDetector's keyword arguments)
             self.gait = GaitDetector(self.fs, **cfg.get("gait", {}))
-        except TypeError as e:
+        except (TypeError, ValueError) as e:
             raise ValueError("config: gait: %s" % e)
         self.pronation = PronationIndex(self.map) if self.map.has_sides() else None
         self.pronation_every = max(1, self.fs // PRONATION_HZ)

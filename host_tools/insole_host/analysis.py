@@ -31,7 +31,7 @@ from typing import Iterable, Optional
 from insole_host import changes
 from insole_host.changes import ASYMMETRY, INSOLE_WEAR, MIN_DAYS, OVER_CORRECTION
 from insole_host.db import Device
-from insole_host.firmware import SENSOR_NAMES, record
+from insole_host.firmware import record, sensor_names
 
 SUPINATED_BELOW = record.SUPINATED_BELOW
 USAGE_DAYS = 7
@@ -61,7 +61,8 @@ def worn_days(records: Iterable[dict]) -> list[dict]:
 
 
 def channel_name(channel: int) -> str:
-    return SENSOR_NAMES[channel] if channel < len(SENSOR_NAMES) else f"channel {channel}"
+    names = sensor_names()
+    return names[channel] if channel < len(names) else f"channel {channel}"
 
 
 def _supinated_pct(days: list[dict]) -> Optional[float]:

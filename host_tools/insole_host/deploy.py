@@ -45,8 +45,11 @@ then read-only over USB; holding the config's "safe_boot_pin" to GND at reset
 leaves it writable for the next deploy. asyncio and adafruit_ble come from
 circup; the host sets the clock over BLE.
 
-The port, the tools and the config are checked before anything touches the
-board; any failure stops the deploy with a message (exit status 2).
+The config is checked first, by the host's insole_host.config_check (`make
+install` puts it in the venv): only the chosen board's file is read, and each
+problem gets a line naming the file and the key. Then the port and the tools
+are checked; anything wrong stops the deploy before it touches the board, with
+a message (exit status 2).
 """
 import argparse
 import json
@@ -59,6 +62,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from insole_host.config_check import check_file
 from insole_host.keys import keys_dir
 from insole_host.virtual import VirtualInsoleError, firmware_dir
 
@@ -103,15 +107,26 @@ class DeployError(Exception):
 
 
 def board_names():
-    return sorted(p.stem for p in (FIRMWARE / "config").glob("*.json") if "runtime" in json.loads(p.read_text()))
+    """The configs in firmware/config that name a runtime, and any that cannot be read
+    (its own deploy names what is wrong with it)."""
+    return sorted(p.stem for p in (FIRMWARE / "config").glob("*.json") if _is_board(p))
+
+
+def _is_board(path):
+    try:
+        return "runtime" in json.loads(path.read_text())
+    except (OSError, ValueError, TypeError):
+        return True
 
 
 def board_config(name):
+    """The board's config, checked (insole_host.config_check): a DeployError has every problem, one a line."""
     path = FIRMWARE / "config" / (name + ".json")
-    cfg = json.loads(path.read_text()) if path.is_file() else {}
-    if cfg.get("runtime") not in COMPILED + ("circuitpython",):
-        raise DeployError("no board config %s.json with a runtime in firmware/config; boards: %s"
-                          % (name, ", ".join(board_names())))
+    if not path.is_file():
+        raise DeployError("no board config %s.json in firmware/config; boards: %s" % (name, ", ".join(board_names())))
+    cfg, problems = check_file(path, path.relative_to(ROOT).as_posix())
+    if problems:
+        raise DeployError("\ndeploy: ".join(problems))
     return cfg
 
 

@@ -2,12 +2,19 @@
 so `record` here is the very codec the insole runs."""
 from __future__ import annotations
 
+import functools
 import json
 
 from insole import health, record, schedule
 
 from insole_host.virtual import firmware_dir
 
-SENSOR_NAMES = tuple(s["name"] for s in json.loads((firmware_dir() / "config" / "sim.json").read_text())["sensors"])
 
-__all__ = ["health", "record", "schedule", "SENSOR_NAMES"]
+@functools.lru_cache(maxsize=None)
+def sensor_names():
+    """The channels' names in the shipped sensor map (sim.json), read when first asked:
+    a broken config then fails what reads it, not every import (`make deploy` of another board)."""
+    return tuple(s["name"] for s in json.loads((firmware_dir() / "config" / "sim.json").read_text())["sensors"])
+
+
+__all__ = ["health", "record", "schedule", "sensor_names"]

@@ -317,3 +317,190 @@ def test_make_targets_pass_board_and_port():
         safe = lines.index(next(line for line in lines if "-m insole_host.deploy --safe-boot /dev/ttyUSB1" in line))
         assert "mpremote connect /dev/ttyUSB1 " + command in lines[safe + 1]
     assert "mpremote connect /dev/ttyUSB1 repl --capture" in dry("logs", "PORT=/dev/ttyUSB1")
+
+
+def edited(board, change):
+    """A shipped config's text after `change(cfg)`; `change` itself when it is the file's bytes."""
+    if isinstance(change, bytes):
+        return change
+    cfg = json.loads(shipped(board))
+    change(cfg)
+    return json.dumps(cfg, indent=1).encode()
+
+
+def shipped(board):
+    return (FIRMWARE / "config" / f"{board}.json").read_text()
+
+
+def setting(**changes):
+    return lambda cfg: cfg.update(changes)
+
+
+def without(*keys):
+    return lambda cfg: [cfg.pop(k) for k in keys]
+
+
+def sensor(channel, **changes):
+    return lambda cfg: cfg["sensors"][channel].update(changes)
+
+
+def all_of(*changes):
+    return lambda cfg: [change(cfg) for change in changes]
+
+
+S3, C3, NRF, SIM = "esp32s3", "esp32c3", "xiao_nrf52840", "sim"
+SENSORS = json.loads(shipped(SIM))["sensors"]
+S3_FREE = "a free GPIO 1-18, 21, 38-44, 47, 48"
+NRF_ADC = "one of A0, A1, A2, A3, A4, A5, D0, D1, D2, D3, D4, D5, VBATT"
+BAD_CONFIGS = [  # (board, change, the lines after "deploy: firmware/config/BOARD.json: ")
+    # the file
+    (S3, b'{\n  "board": "x",\n  "fs_hz": 100,\n}\n', ["line 4 column 1: not JSON: Expecting property name enclosed "
+                                                     "in double quotes"]),
+    (S3, shipped(S3).replace('"fs_hz": 100,', '"fs_hz": 100, "fs_hz": 50,').encode(),
+     ["fs_hz: given twice; give it once"]),
+    (S3, b"[1, 2]", ["top level: a JSON object {...} of settings, not list"]),
+    (S3, b'{"board": "\xff"}', ["byte 11: not UTF-8 text; a config is JSON"]),
+    # the issue's three at once
+    (S3, all_of(setting(fs_hz=1000), sensor(2, side="middle"), without("motor_pin")), [
+        "sensors: sensor map: channel 2 has side 'middle', expected medial/lateral/central",
+        "fs_hz: 1000; allowed 10..400",
+        "motor_pin: missing: the vibration motor's PWM pin, " + S3_FREE]),
+    # what the board is
+    (S3, setting(board_module="esp33"), ["board_module: 'esp33'; allowed esp32, nrf52840_cp, sim (a module of "
+                                         "firmware/boards/)"]),
+    (NRF, setting(runtime="micropython"), ["runtime: 'micropython'; board_module nrf52840_cp takes 'circuitpython'"]),
+    (S3, setting(link="stdio"), ["link: 'stdio'; board_module esp32 takes 'aioble'"]),
+    (S3, setting(mpy_arch="armv7m"), ["mpy_arch: 'armv7m'; board_module esp32 takes 'xtensawin' or 'rv32imc'"]),
+    (S3, setting(side="L"), ["side: not a setting this board reads"]),
+    (S3, all_of(without("motor_pin"), setting(motor_pn=44)), [
+        "motor_pn: not a setting this board reads (did you mean 'motor_pin'?)",
+        "motor_pin: missing: the vibration motor's PWM pin, " + S3_FREE]),
+    # ranges and types
+    (S3, setting(fs_hz="100"), ["fs_hz: '100'; an integer"]),
+    (S3, setting(checkpoint_s=0), ["checkpoint_s: 0; allowed 1..86400"]),
+    (S3, setting(power={"slow_after_s": "60"}), ["power.slow_after_s: '60'; an integer 0..86400"]),
+    (S3, setting(power={"sleep_after": 60}), ["power.sleep_after: not read; allowed slow_after_s, sleep_after_s"]),
+    (S3, setting(motor_max_permille=1200), ["motor_max_permille: 1200; allowed 1..1000"]),
+    (S3, setting(motor_hz=200000), ["motor_hz: 200000; allowed 10..40000"]),
+    (NRF, setting(watchdog_ms=100), ["watchdog_ms: 100; allowed 1000..60000"]),
+    (C3, setting(cpu_mhz=240), ["cpu_mhz: 240; the ESP32-C3 runs at 80, 160 MHz"]),
+    (C3, setting(timer=2), ["timer: 2; the ESP32-C3 has hardware timers 0..1"]),
+    (S3, setting(battery_divider_kohm=[100]), ["battery_divider_kohm: [100]; [top, bottom] of the battery divider, "
+                                               "each 1..10000 kOhm"]),
+    (SIM, setting(store={"segment_records": 32, "budget_bytes": 1000}), ["store: budget_bytes must hold two segments: "
+                                                                         "at least 3520"]),
+    (SIM, setting(store={"segments": 32}), ["store.segments: not a store option; allowed segment_records, "
+                                            "budget_bytes"]),
+    (S3, setting(fsr={"model": "log", "f_max_n": 2000}), ["fsr: calibration: unknown fsr model 'log' (divider or "
+                                                          "linear)"]),
+    (SIM, setting(gait={"onset_q10": 2000}), ["gait: gait thresholds: need onset, offset > 0 dN; 0 <= onset, offset "
+                                              "< confirm < 1024 and 0 <= fall < 1024 (Q10)"]),
+    (SIM, setting(gait={"onset_n": 15}), ["gait: GaitDetector.__init__() got an unexpected keyword argument "
+                                          "'onset_n'"]),
+    (SIM, setting(packages=["sim", "simulator"]), ["packages: 'simulator'; a folder of the firmware the board also "
+                                                   "gets"]),
+    (S3, setting(heel=[0, -80], toe=[0, -80]), ["sensors: sensor map: heel and toe points coincide"]),
+    (S3, setting(name="Insole of a very long name indeed"), ["name: device name 'Insole of a very long name indeed': "
+                                                             "1..25 bytes of UTF-8"]),
+    # power: a deep sleep needs a pin to wake on, and the heel on it
+    (C3, setting(power={"slow_after_s": 60, "sleep_after_s": 3600}), [
+        "power.sleep_after_s: 3600, but this board has no heel pin to wake on through a mux; allowed 0"]),
+    (SIM, setting(power={"slow_after_s": 60, "sleep_after_s": 3600}), [
+        "power.sleep_after_s: 3600, but this board has no heel pin to wake on; allowed 0"]),
+    (S3, setting(sensors=SENSORS[::-1]), [
+        "sensors: channel 0 ('8 toes') wakes the board from deep sleep, so it must be the heel, the rearmost sensor "
+        "(y_mm -80, not 80)"]),
+    # the sensor map
+    (NRF, setting(sensors=SENSORS + [{"name": "9 hallux", "x_mm": 10, "y_mm": 90, "side": "medial"}]), [
+        "sensors: 9 sensors, but the daily record carries the peaks and flags of 8"]),
+    (S3, sensor(7, name="1 heel"), ["sensors[7].name: '1 heel' is also channel 0's; each channel its own name"]),
+    (S3, sensor(7, y_mm=200), ["sensors: sensor map: channel 7 at (0, 200) mm, outside +-120 mm"]),
+    (S3, sensor(1, x_mm="20"), ["sensors[1].x_mm: '20'; an integer of mm"]),
+    (S3, sensor(0, foot="L"), ["sensors[0].foot: not read; allowed name, x_mm, y_mm, side"]),
+    (S3, lambda cfg: [s.update(side="central") for s in cfg["sensors"]], [
+        "sensors: no medial and lateral sensors apart in x; the pronation index and CPEI need both"]),
+    # pins
+    (S3, setting(motor_pin=5), ["motor_pin: GPIO 5 is also adc_pins[4]; each pin has one job"]),
+    (S3, setting(battery_pin=11), ["battery_pin: GPIO 11 has no ADC the firmware can use; allowed an ADC1 pin: "
+                                   "GPIO 1-10"]),
+    (C3, setting(motor_pin=18), ["motor_pin: GPIO 18 is USB D-; allowed a free GPIO 0, 1, 3-7, 10, 20, 21"]),
+    (S3, setting(motor_pin=60), ["motor_pin: 60 is not a pin of the ESP32-S3 (a GPIO number); allowed " + S3_FREE]),
+    (S3, setting(motor_pin="D7"), ["motor_pin: 'D7' is not a pin of the ESP32-S3 (a GPIO number); allowed " + S3_FREE]),
+    (NRF, setting(safe_boot_pin="D0"), ["safe_boot_pin: D0 is also mux.sig; each pin has one job"]),
+    (NRF, setting(battery_enable_pin="D6"), ["battery_enable_pin: D6 is also motor_pin; each pin has one job"]),
+    (NRF, setting(mux={"sig": "D6", "select": ["D7", "D8", "D9", "D10"]}, motor_pin="D2"), [
+        "mux.sig: D6 has no ADC the firmware can use; allowed " + NRF_ADC]),
+    # the mux and the ADC pins
+    (C3, setting(mux={"sig": 0, "select": [4, 5, 6]}), ["mux: a mux has 4 select pins and up to 16 channels"]),
+    (NRF, setting(mux={"select": ["D7", "D8", "D9", "D10"]}), [
+        "mux.sig: missing; the mux's SIG pin and its S0..S3 select pins"]),
+    (C3, setting(mux={"sig": 0, "select": [4, 5, 6, 7], "reference": {"input": 3, "counts": 30000}}), [
+        "mux.reference: needs a spare input 8..15 and counts 1..65535"]),
+    (S3, setting(adc_pins=[1, 2, 3, 4, 5, 6, 7]), ["adc_pins: 8 sensors but 7 pins (more channels than pins need a "
+                                                   "mux)"]),
+    (S3, setting(mux={"sig": 10, "select": [11, 12, 13, 14]}), [
+        "adc_pins: given beside a mux, which takes every channel; give one of them",
+        "power.sleep_after_s: 3600, but this board has no heel pin to wake on through a mux; allowed 0"]),
+]
+
+
+@pytest.mark.parametrize("board, change, expected", BAD_CONFIGS, ids=[str(i) for i in range(len(BAD_CONFIGS))])
+def test_a_bad_config_is_refused_line_by_line_before_the_board_is_touched(fakes, tmp_path, monkeypatch, capsys,
+                                                                          board, change, expected):
+    _, calls, fake_board = fakes
+    deploy = checkout_deploy(tmp_path, monkeypatch, {board: edited(board, change)})
+    port = {S3: tmp_path / "ttyACM0", C3: tmp_path / "ttyACM0", SIM: tmp_path / "insole", NRF: tmp_path / "CIRCUITPY"}
+    port[S3].touch()
+    port[NRF].mkdir()
+    (port[NRF] / "boot_out.txt").write_text("Adafruit CircuitPython 9.2.1")
+    assert deploy.main([board, str(port[board])]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"deploy: firmware/config/{board}.json: {line}" for line in expected]
+    assert calls() == [] and not any(fake_board.iterdir())  # no mpremote, mpy-cross or circup ran
+    assert not port[SIM].exists() and [p.name for p in port[NRF].iterdir()] == ["boot_out.txt"]
+    assert not (tmp_path / "home").exists()  # nor a key provisioned
+
+
+def test_a_broken_config_of_another_board_leaves_this_deploy_alone(fakes, tmp_path, monkeypatch):
+    """In a process of its own (nothing the host imports reads a config): a syntax error in
+    sim.json and in another file stops only their own deploys, each with its one line."""
+    checkout_deploy(tmp_path, monkeypatch, {"sim": b'{"board": "sim",\n "fs_hz" 100}\n', "broken": b"{"})
+    checkout = tmp_path / "checkout"
+    env = dict(os.environ, INSOLE_FIRMWARE=str(checkout / "firmware"))
+
+    def deploy(*args):
+        proc = subprocess.run([sys.executable, "-m", "insole_host.deploy", *args], env=env,
+                              capture_output=True, text=True)
+        return proc.returncode, proc.stderr
+
+    status, err = deploy("esp32s3", str(tmp_path / "ttyUSB9"))  # its config passes: the port is checked next
+    assert status == 2 and err.startswith(f"deploy: port {tmp_path / 'ttyUSB9'} not found"), err
+    assert deploy("sim", str(tmp_path / "insole")) == (
+        2, "deploy: firmware/config/sim.json: line 2 column 10: not JSON: Expecting ':' delimiter\n")
+    assert deploy("broken", str(tmp_path / "insole")) == (
+        2, "deploy: firmware/config/broken.json: line 1 column 2: not JSON: Expecting property name enclosed in "
+           "double quotes\n")
+    status, err = deploy("esp32", str(tmp_path / "insole"))
+    assert status == 2 and "boards: broken, esp32c3, esp32s3, sim, xiao_nrf52840" in err  # named, for their own deploy
+    assert not (tmp_path / "insole").exists()
+
+
+def checkout_deploy(tmp_path, monkeypatch, configs):
+    """insole_host/deploy.py in this process, pointed at a checkout of its own: the firmware
+    as it is, and firmware/config/ holding the shipped configs and `configs` {name: bytes};
+    the fakes first on the PATH, the user's data in tmp_path/home."""
+    firmware = tmp_path / "checkout" / "firmware"
+    (firmware / "config").mkdir(parents=True)
+    for path in FIRMWARE.iterdir():
+        if path.name != "config":
+            (firmware / path.name).symlink_to(path)
+    for path in (FIRMWARE / "config").glob("*.json"):
+        shutil.copyfile(path, firmware / "config" / path.name)
+    for name, text in configs.items():
+        (firmware / "config" / f"{name}.json").write_bytes(text)
+    monkeypatch.setattr(deploy, "ROOT", firmware.parent)
+    monkeypatch.setattr(deploy, "FIRMWARE", firmware)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    for name, value in (("FAKE_LOG", "calls.jsonl"), ("FAKE_BOARD", "board"), ("XDG_DATA_HOME", "home")):
+        monkeypatch.setenv(name, str(tmp_path / value))
+    return deploy
