@@ -52,6 +52,7 @@ RANGES = {
     "adc_bits": (8, 16),                   # the sim board's ADC model
     "power.slow_after_s": (0, DAY_S),      # power.Policy
     "power.sleep_after_s": (0, DAY_S),     # power.Policy; 0: never
+    "power.still_after_s": (0, 3600),      # power.Policy; 0: never slows on the foot
     "motor_hz": (10, 40000),               # the motor's PWM
     "watchdog_ms": (1000, 60000),
     "watchdog_grace_ms": (0, 3600000),
@@ -63,8 +64,8 @@ INTEGERS = ("fs_hz", "motor_max_permille")
 PROVISIONED = ("device_id", "auth_key", "passkey")  # written by the deploy itself
 CORE_KEYS = ("board", "board_module", "runtime", "link", "mpy_arch", "packages", "name", "fs_hz", "adc_bits", "fsr",
              "tables", "sensors", "heel", "toe", "gait", "checkpoint_s", "power", "store",
-             "motor_max_permille") + PROVISIONED
-SUBKEYS = {"power": ("slow_after_s", "sleep_after_s"), "fsr": ("model", "f_half_n", "f_max_n"),
+             "motor_max_permille", "ble") + PROVISIONED
+SUBKEYS = {"power": ("slow_after_s", "sleep_after_s", "still_after_s"), "ble": ("adv_fast_ms", "adv_fast_s", "adv_slow_ms"), "fsr": ("model", "f_half_n", "f_max_n"),
            "mux": ("sig", "select", "reference"), "sensor": ("name", "x_mm", "y_mm", "side")}
 # Where each pin goes: analog inputs (ADC) or digital pins.
 ANALOG_PINS = ("adc_pins", "mux.sig", "battery_pin")
@@ -253,7 +254,7 @@ def _types(cfg, out):
             out.append((key, "missing"))
     if "fsr" not in cfg and "tables" not in cfg:
         out.append(("fsr", "missing: the FSR model ({\"model\": \"divider\", ...}) or explicit \"tables\""))
-    for key in ("power", "fsr", "gait", "store", "mux"):
+    for key in ("power", "fsr", "gait", "store", "mux", "ble"):
         if key in cfg and not isinstance(cfg[key], dict):
             out.append((key, "%r; a JSON object {...}" % (cfg[key],)))
     fsr = cfg.get("fsr")
@@ -306,6 +307,8 @@ def _core(cfg, out):
     _refused(out, "store", lambda: Store("data", None, **store))
     if "name" in cfg:
         _refused(out, "name", lambda: gatt.advertising_data(cfg["name"]))
+    if isinstance(cfg.get("ble"), dict):
+        _refused(out, "ble", lambda: gatt.advertising_intervals(cfg["ble"]))
 
 
 def _refused(out, key, build):
