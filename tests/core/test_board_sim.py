@@ -105,17 +105,16 @@ def test_a_walk_through_the_board_finds_the_steps_of_a_direct_feed():
     assert len(direct) > 10 and b.sampler.dropped == 0
 
 
-def test_off_the_foot_the_loop_samples_once_a_second_and_a_load_brings_the_full_rate_back():
-    """main's loop on the sim board: 20 s walking, 1000 s off the foot, 20 s walking."""
+def looped(schedule, path, fit=None):
+    """main's sampling loop on the sim board over `schedule`: (device, [(second, hz)] of each rate change)."""
     import main
     from edge.store import Store
     from insole.device import Device
 
     cfg = config()
     b = Board(cfg)
-    b.live([("walk", 20), ("off", 1000), ("walk", 20)], walk_path(), "L")
+    b.live(schedule, walk_path(), "L", fit)
     dev = Device(cfg)
-    path = "/tmp/insole-sim-rest"
     store = Store(path)
     store.recover()
     rates = [(0, b.sampler.hz)]
@@ -134,11 +133,51 @@ def test_off_the_foot_the_loop_samples_once_a_second_and_a_load_brings_the_full_
         task.cancel()
 
     asyncio.run(go())
+    return dev, rates
+
+
+def test_off_the_foot_the_loop_samples_once_a_second_and_a_load_brings_the_full_rate_back():
+    """main's loop on the sim board: 20 s walking, 1000 s off the foot, 20 s walking."""
+    dev, rates = looped([("walk", 20), ("off", 1000), ("walk", 20)], "/tmp/insole-sim-rest")
     assert [hz for _, hz in rates] == [100, REST_HZ, 100]
     assert 80 <= rates[1][0] <= 83  # a minute after the last loaded second (and the low-pass tail)
     assert 1020 <= rates[2][0] <= 1022  # the first loaded second off the foot wakes it
     assert abs(dev.clock.second - 1040) <= 1  # each slow sample stood for its whole second
     assert 38 <= dev.pipeline.wear.worn_s <= 42  # a gap longer than the wear timer bridges
+
+
+def test_standing_still_the_loop_samples_once_a_second_and_counts_every_second_worn():
+    """20 s walking, 600 s standing, 600 s seated, 20 s walking: still on the foot after
+    ten quiet seconds, woken by the sit (a quarter of the load gone) and by the walk."""
+    schedule = [("walk", 20), ("stand", 600), ("sit", 600), ("walk", 20)]
+    dev, rates = looped(schedule, "/tmp/insole-sim-still")
+    assert [hz for _, hz in rates] == [100, REST_HZ, 100, REST_HZ, 100]
+    changes = [second for second, _ in rates[1:]]
+    assert 30 <= changes[0] <= 34  # the last step's stance, then ten quiet seconds
+    assert 620 <= changes[1] <= 622 and 630 <= changes[2] <= 634  # the sit wakes it; quiet again
+    assert 1220 <= changes[3] <= 1222  # the walk wakes it within a second or two
+    assert abs(dev.pipeline.wear.worn_s - 1240) <= 2  # every second on the foot is worn
+    walking, _ = looped([("walk", 20), ("walk", 20)], "/tmp/insole-sim-walk")
+    assert walking.pipeline.gait.steps - 2 <= dev.pipeline.gait.steps <= walking.pipeline.gait.steps
+
+
+def test_a_fit_moves_the_medial_load_laterally_and_a_worn_sensor_reads_less():
+    """sim/fit.py through the board's rendering: lateral=100 lowers the steps' medial-lateral
+    index by about 100 per mille; gain0=700 brings the heel's peak down to about 70 %."""
+    from insole.pronation import RING as STEPS
+
+    def walked(fit):
+        dev, _ = looped([("walk", 60)], "/tmp/insole-sim-fit", fit)
+        p = dev.pipeline.pronation
+        k = min(p.steps, STEPS)
+        mli = sorted(p.mli[i] for i in range(k))
+        return mli[k // 2], dev.pipeline.health.peak_avg[0]
+
+    mli, heel = walked(None)
+    shifted, _ = walked({"lateral": 100})
+    _, worn = walked({"gain0": 700})
+    assert -130 <= shifted - mli <= -70
+    assert 0.6 <= worn / heel <= 0.8
 
 
 def test_a_stall_overflows_the_ring_then_misses_ticks_and_time_goes_on():
