@@ -343,6 +343,7 @@ class Report:
                            label=f"{'left' if foot == 'L' else 'right'} baseline {base:+d}")
         ys = [r["mli_median"] for r in rows] or [0]
         ax.set_ylim(min(-300, min(ys) - 50), max(300, max(ys) + 50))
+        self._mark_episodes(ax, rows, xs)
         ax.text(0.995, 0.03, "supinated (lateral)", transform=ax.transAxes, ha="right", fontsize=8)
         ax.text(0.995, 0.90, "pronated (medial)", transform=ax.transAxes, ha="right", fontsize=8)
         ax.set_ylabel("pronation index (MLI, per mille)")
@@ -350,6 +351,19 @@ class Report:
         ax.grid(axis="y", alpha=0.3)
         if rows:
             ax.legend(loc="upper left", fontsize=8, ncol=2)
+
+    def _mark_episodes(self, ax, rows: list, xs: list) -> None:
+        """A dashed line where each open change began (its first day), named by foot and kind."""
+        at = {(r["device_id"], r["seq"]): x for x, r in zip(xs, rows)}
+        for ep in self.data["analysis"]["episodes"]:
+            x = at.get((ep.get("device_id"), ep.get("start_seq")))
+            if x is None:
+                continue
+            what = {"over_correction": "over-correction", "insole_wear": f"wear, channel {ep.get('channel')}"}.get(
+                ep["kind"], ep["kind"].replace("_", " "))
+            ax.axvline(x, color="#8a5a00", linewidth=1, linestyle="--")
+            ax.text(x, 0.55, f" {ep.get('foot') or ''} {what} from {ep['start']}", transform=ax.get_xaxis_transform(),
+                    fontsize=7, color="#8a5a00", rotation=90, va="center", ha="right")
 
     def png(self, path) -> None:
         Path(path).write_bytes(self.png_bytes())
