@@ -123,9 +123,10 @@ def test_without_the_firmware_help_works_and_commands_say_what_to_do(tmp_path):
         return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
 
     assert insole("--help").returncode == 0
-    for args in (["report"], ["schedule", "show"]):
+    assert insole("schedule", "show").returncode == 0  # the core is an installed package: no image needed
+    for args in (["replay", "GaCo01_01.txt", "--foot", "L"], ["demo", "--dir", str(tmp_path / "demo")]):
         result = insole(*args)
-        assert result.returncode == 1 and "Error: firmware not found at" in result.stderr
+        assert result.returncode in (1, 2) and "rror: firmware not found at" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
 
 
