@@ -17,25 +17,26 @@ class Fit:
     """A transform of one row of forces (N), in place; `key` names it for a cache."""
 
     def __init__(self, sensors, params=None):
-        params = params or {}
         self.moves = []  # (medial, lateral, fraction)
         self.gains = {}
-        for name, value in sorted(params.items()):
+        changed = []  # the parameters that change something, for the key
+        for name, value in sorted((params or {}).items()):
             if name == "lateral":
                 if not 0 <= value <= 1000:
                     raise ValueError("fit: lateral=%d: give 0..1000 per mille" % value)
                 if value:
                     self.moves = _partners(sensors, value / 1000)
+                    changed.append("%s%d" % (name, value))
             elif name.startswith("gain") and name[4:].isdigit() and int(name[4:]) < len(sensors):
                 if not 0 <= value <= 2000:
                     raise ValueError("fit: %s=%d: give 0..2000 per mille" % (name, value))
                 if value != 1000:
                     self.gains[int(name[4:])] = value / 1000
+                    changed.append("%s%d" % (name, value))
             else:
                 raise ValueError("fit: unknown %r (lateral=P, gainN=P with N a sensor 0..%d)"
                                  % (name, len(sensors) - 1))
-        self.key = "-".join("%s%d" % (k, v) for k, v in sorted(params.items())
-                            if not (k == "lateral" and not v) and not (k != "lateral" and v == 1000))
+        self.key = "-".join(changed)
 
     def apply(self, forces):
         for medial, lateral, fraction in self.moves:

@@ -29,14 +29,15 @@ from insole_host.transport.virtual import VirtualInsole
 from insole_host.virtual import VirtualInsoleError
 
 DAYS = 42
-H = 3600
 START = 1792368000  # 2026-10-19 00:00 UTC, a Monday: the first demo day
 FEET = "LR"
 # The story, by day (1-based): the days the wearer reports pain, and what changes under the feet.
 OVER_DAY = 3            # the third day is worn well over its limit: the alerts fire
 PAIN = {5: 4}           # break-in pain: both insoles roll back
-ORTHOTIC_DAY = 22       # a new pair of orthotics; over the next days it over-corrects the left foot
-LATERAL = {22: 35, 23: 70, 24: 100}  # per mille of the left medial load moved laterally, from that day on
+# New orthotics on day 22, over-correcting the left foot more each day: per mille of its medial
+# load moved laterally, from that day on.
+LATERAL = {22: 35, 23: 70, 24: 100}
+ORTHOTIC_DAY = min(LATERAL)
 OVER_PAIN = {26: 5, 27: 5, 28: 6, 29: 6}  # then it hurts, four days running: the advisory
 HEEL = 0                # the right insole's heel sensor, losing sensitivity
 HEEL_DECAY = (12, 32, 650)  # from day 12 to day 32, down to 650 per mille, in steps of 100
