@@ -26,6 +26,7 @@ import json
 from insole_host.virtual import firmware_dir
 
 from insole import calibration, gatt, power, sensormap
+from insole.clock import DAY_S
 from insole.device import Device
 from insole.pipeline import Pipeline
 
@@ -43,8 +44,6 @@ def _image(path):
 boards = _image("boards/__init__.py")
 Motor = _image("edge/motor.py").Motor
 Store = _image("edge/store.py").Store
-
-DAY_S = 86400
 
 # Settings the firmware reads without checking them: (low, high), integers.
 RANGES = {
