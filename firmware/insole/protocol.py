@@ -35,7 +35,7 @@ class ProtocolError(ValueError):
 
 
 U32 = 0xFFFFFFFF
-U24 = 0xFFFFFF
+U24 = record.U24
 STATUS_NO_LIMIT = U24  # limit_s of the Status: no limit today
 ALERT_NO_LIMIT = U32   # limit_s of an alert event: no limit
 
