@@ -41,6 +41,7 @@ from array import array
 
 import boards
 from edge.store import OsFs
+from insole.compat import zeros
 from sim import day
 from sim.fit import Fit
 from sim.motor import RecordingPWM
@@ -209,7 +210,8 @@ class Board(boards.Base):
         self.stall = _stall()
         self.host_us = None  # a benchmark's clock: then `sim_us` is the time spent replaying
         self.sim_us = 0      # (the ADC and timer a board has in silicon)
-        self._walks = {}
+        self._key = None  # (walk, foot, fit key) of the blocks below
+        self._blocks = None  # the rendered blocks: another fit of the same walk renders into them
         self._block = None  # the segment block of the last sample taken
 
     def clock_ms(self):
@@ -233,17 +235,19 @@ class Board(boards.Base):
         if schedule and walk:
             fit = Fit(self.sensors, fit)
             key = (walk, foot, fit.key)
-            if key not in self._walks:
-                self._walks = {}  # one walk's blocks in the heap at a time
-                self.timeline.blocks = self.idle_blocks
-                gc.collect()
-                self._walks = {key: self._rendered(walk, foot, fit)}
-            self.timeline.blocks = self._walks[key]
+            if key != self._key:
+                same_walk = self._key is not None and self._key[:2] == key[:2]
+                if not same_walk:  # one walk's blocks in the heap at a time
+                    self._blocks = self.timeline.blocks = self.idle_blocks
+                    gc.collect()
+                self._blocks = self._rendered(walk, foot, fit, self._blocks if same_walk else None)
+                self._key = key
+            self.timeline.blocks = self._blocks
         elif any(kind != "off" for kind, _ in schedule):
             raise ValueError("a day with wear needs a walk recording")
         self.timeline.play(schedule, self.fs_hz)
 
-    def _rendered(self, walk, foot, fit):
+    def _rendered(self, walk, foot, fit, into):
         """The walk through the modelled sensors (seeded, so always the same), rendered
         once into the machine's temporary folder: rendering takes seconds, and each
         power-up needs it. The name holds all it depends on: the walk, the foot, the
@@ -256,10 +260,10 @@ class Board(boards.Base):
             os.getenv("TMPDIR") or "/tmp", walk.rsplit("/", 1)[-1], foot, fit.key or "as-made", self.fs_hz,
             self.adc.channels, int(self.adc.f_half), self.adc.bits, built)
         try:
-            return _read_blocks(path)
+            return _read_blocks(path, into)
         except (OSError, ValueError):
             pass
-        blocks = day.render_blocks(GaitpdbReader(walk, foot), self.fs_hz, self.adc, fit)
+        blocks = day.render_blocks(GaitpdbReader(walk, foot), self.fs_hz, self.adc, fit, into)
         with open(path + ".tmp", "wb") as f:
             for kind in day.KINDS:
                 f.write(struct.pack("<I", len(blocks[kind])))
@@ -335,7 +339,8 @@ def _stall():
     return at, busy, frozen
 
 
-def _read_blocks(path):
+def _read_blocks(path, into=None):
+    """The blocks a render left at `path`, read into `into`'s arrays where they fit."""
     blocks = {}
     with open(path, "rb") as f:
         for kind in day.KINDS:
@@ -343,7 +348,7 @@ def _read_blocks(path):
             if len(head) != 4:
                 raise ValueError("truncated")
             n = struct.unpack("<I", head)[0]
-            block = array("H", bytes(2 * n))
+            block = into[kind] if into and len(into[kind]) == n else zeros("H", n)
             if f.readinto(block) != 2 * n:
                 raise ValueError("truncated")
             blocks[kind] = block

@@ -28,16 +28,17 @@ def _count_rows(path):
         return sum(1 for _ in f)
 
 
-def render_blocks(reader, fs_hz, adc, fit=None):
+def render_blocks(reader, fs_hz, adc, fit=None, into=None):
     """Count blocks for every kind, from one foot of a gaitpdb walk (100 Hz),
-    its forces changed by `fit` (a sim/fit.py Fit) when given.
+    its forces changed by `fit` (a sim/fit.py Fit) when given; rendered into
+    `into`'s arrays when given (the same walk's blocks: no new ones are allocated).
 
     A block is a flat array of counts, `channels` per row, so a day's worth of
     samples costs no object per row. Below 100 Hz the walk is decimated.
     """
     n = adc.channels
     every = max(1, GAITPDB_FS // fs_hz)
-    walk = zeros("H", (_count_rows(reader.path) // every + 1) * n)
+    walk = into["walk"] if into else zeros("H", (_count_rows(reader.path) // every + 1) * n)
     stance = [0.0] * n
     loaded = 0
     rows = 0
@@ -48,6 +49,8 @@ def render_blocks(reader, fs_hz, adc, fit=None):
         if fit:
             fit.apply(forces)
         adc.read(forces, buf)
+        if (rows + 1) * n > len(walk):
+            raise ValueError("the walk has more rows than the block it renders into")
         walk[rows * n:(rows + 1) * n] = buf
         rows += 1
         if sum(forces) > 100:
@@ -56,11 +59,13 @@ def render_blocks(reader, fs_hz, adc, fit=None):
             loaded += 1
     if not loaded:
         raise ValueError("the walk never loads the insole")
-    blocks = {"walk": walk[:rows * n]}
+    if into and rows * n != len(walk):
+        raise ValueError("the walk has fewer rows than the block it renders into")
+    blocks = {"walk": walk if into else walk[:rows * n]}
     stance = [f / loaded for f in stance]
     for kind, scale in (("stand", 1.0), ("sit", 0.1), ("gap", 0.0), ("off", 0.0)):
         size = BLOCK_S * fs_hz
-        block = zeros("H", size * n)
+        block = into[kind] if into else zeros("H", size * n)
         for i in range(size):
             sway = 1.0 + SWAY * math.sin(2 * math.pi * i / (SWAY_S * fs_hz))
             adc.read([f * scale * sway for f in stance], buf)

@@ -180,6 +180,20 @@ def test_a_fit_moves_the_medial_load_laterally_and_a_worn_sensor_reads_less():
     assert 0.6 <= worn / heel <= 0.8
 
 
+def test_another_fit_of_the_same_walk_renders_into_the_same_blocks():
+    """Weeks of fits on one walk must not fragment the heap: the blocks are allocated once."""
+    b = Board(config())
+    b.live([("walk", 1)], walk_path(), "L")
+    kept = dict(b.timeline.blocks)
+    for fit in ({"gain0": 900}, {"lateral": 50}, {"gain0": 900}):  # rendered, rendered, then read back
+        b.live([("walk", 1)], walk_path(), "L", fit)
+        assert all(b.timeline.blocks[kind] is kept[kind] for kind in day.KINDS)
+    b.live([("walk", 1)], walk_path(), "L", {"gain0": 900})
+    worn = [kept["walk"][i] for i in range(0, 800, 8)]  # the heel's counts, row by row
+    b.live([("walk", 1)], walk_path(), "L")
+    assert [kept["walk"][i] for i in range(0, 800, 8)] != worn  # the blocks hold the fit asked for
+
+
 def test_a_stall_overflows_the_ring_then_misses_ticks_and_time_goes_on():
     """The `stall` file's (T, BUSY, FROZEN): at 2 s, 1 s of samples with nothing
     draining the ring (64 slots: 63 wait, the rest are dropped), then 0.5 s of timer
