@@ -44,10 +44,10 @@ class MarkedBoard(sim.Board):
 
     mark = None
 
-    async def idle_ms(self, ms):
+    async def wait_sample(self):
         if self.mark is None and self.now_ms >= WARM_S * 1000:
             self.mark = (cpu_us(), self.sim_us)
-        await super().idle_ms(ms)
+        await super().wait_sample()
 
 
 async def run():

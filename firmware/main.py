@@ -87,7 +87,7 @@ async def main(config_path=CONFIG, store_root=STORE):
     with open(config_path) as f:
         cfg = json.load(f)
     board = load(cfg)
-    motor = Motor(board.motor_pwm, max_permille=cfg.get("motor_max_permille", 1000))
+    motor = Motor(board.motor_pwm, sleep=board.idle_ms, max_permille=cfg.get("motor_max_permille", 1000))
     store = Store(store_root, board.fs, **cfg.get("store", {}))
     device = Device(cfg, buzz=motor.play, set_rtc=board.set_rtc)
     device.restore(store, board.rtc_unix())

@@ -22,6 +22,11 @@ as when the battery is pulled: no file is closed. Every operation that completed
 `rename SRC DST`, `remove PATH`), so a test knows what was on flash when the
 power went, and a benchmark how often each file is written.
 
+Its motor can be watched: when a file `motor.log` is beside main.py, each
+change of the motor's duty is appended to it, `MS DUTY` (MS the virtual
+milliseconds since the power-up; the motor's pauses end on the virtual clock,
+which at the slow rate moves a second at a time).
+
 Its sampling can stall, as a board's does: a file `stall` beside main.py
 holding "T BUSY FROZEN" holds the firmware up once, at T ms of virtual time
 while a script is being lived: for BUSY ms the timer runs but nothing drains
@@ -204,7 +209,7 @@ class Board(boards.Base):
         self.timeline = Timeline(self.idle_blocks, n)
         self.sampler = SimSampler(n, self.timeline, self.fs_hz)
         self.power_from(cfg)
-        self.motor_pwm = RecordingPWM(self.clock_ms)
+        self.motor_pwm = RecordingPWM(self.clock_ms, _motor_log())
         self.battery = battery_mv
         self.watchdog_feeds = 0
         self.fs, self.power_fails_ms = _power_supply()
@@ -276,44 +281,55 @@ class Board(boards.Base):
         """True until the script `live` was given has been lived."""
         return not self.timeline.done() or self.sampler.ready()
 
-    async def wait_sample(self):
-        """Time passes to the next samples (frozen while nothing is being lived)."""
-        await self.idle_ms(0)
+    def _moving(self):
+        """True while the sampling carries the clock: a script is being lived."""
+        return self.sampler.running and not self.timeline.done()
 
     async def idle_ms(self, ms):
-        """Time passes: `ms`, or while a script is being lived, up to a ring's worth of
+        """Another task's pause (the motor's): while a script is being lived, over once
+        the sampling has carried the clock past it; else time passes by `ms`."""
+        until = self.now_ms + ms
+        while self.now_ms < until and self._moving():
+            await asyncio.sleep(0)
+        self.now_ms = max(self.now_ms, until)
+        await asyncio.sleep(0)
+
+    async def wait_sample(self):
+        """Time passes (frozen while nothing is being lived): up to a ring's worth of
         samples taken at once at the sampler's rate. At the slow rate (one a second,
         off the foot or still on it) the firmware judges each sample of a walk,
         and the first of any other segment, alone, as a board does: within a
         standing, seated or unloaded segment nothing changes that would wake it
         (a standing sway is 3 %; still allows 25 %)."""
+        if self._moving():
+            if self.stall and self.stall[0] <= self.now_ms:
+                self._stalled()
+            else:
+                self._take_ring()
+        await asyncio.sleep(0)
+
+    def _take_ring(self):
+        """Up to a ring's worth of samples (a benchmark's board wakes the firmware as a
+        board's flag does); at the slow rate, stop after a sample the firmware judges alone."""
         t0 = self.host_us() if self.host_us else 0
-        sampler = self.sampler
-        timeline = self.timeline
-        if not sampler.running or timeline.done():
-            self.now_ms += ms
-        elif self.stall and self.stall[0] <= self.now_ms:
-            self._stalled()
-        else:
-            rows = self.fs_hz // sampler.hz
-            walk = timeline.blocks.get("walk")
-            # a ring's worth at once; a benchmark's board wakes the firmware as a board's flag does
-            for _ in range(sampler.batch if self.host_us else RING - 1):
-                if timeline.done():
-                    break
-                block = timeline.block
-                sampler.sample()
-                timeline.advance(rows)
-                self.now_ms += 1000 // sampler.hz
-                if 0 < self.power_fails_ms <= self.now_ms:
-                    power_off()
-                new = block is not self._block
-                self._block = block
-                if rows > 1 and (new or block is walk):  # slow: the firmware judges this sample alone
-                    break
+        sampler, timeline = self.sampler, self.timeline
+        rows = self.fs_hz // sampler.hz
+        walk = timeline.blocks.get("walk")
+        for _ in range(sampler.batch if self.host_us else RING - 1):
+            if timeline.done():
+                break
+            block = timeline.block
+            sampler.sample()
+            timeline.advance(rows)
+            self.now_ms += 1000 // sampler.hz
+            if 0 < self.power_fails_ms <= self.now_ms:
+                power_off()
+            new = block is not self._block
+            self._block = block
+            if rows > 1 and (new or block is walk):
+                break
         if self.host_us:
             self.sim_us += self.host_us() - t0
-        await asyncio.sleep(0)
 
     def _stalled(self):
         """The stall the `stall` file asked for: the ring overflows, then the timer misses ticks."""
@@ -328,6 +344,15 @@ class Board(boards.Base):
         timeline.advance(missed * rows)
         sampler.missed += missed
         self.now_ms += busy_ms + frozen_ms
+
+
+def _motor_log():
+    """The `motor.log` beside main.py, opened to append, when there is one."""
+    try:
+        os.stat("motor.log")
+    except OSError:
+        return None
+    return open("motor.log", "a")
 
 
 def _stall():

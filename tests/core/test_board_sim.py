@@ -1,16 +1,18 @@
 """The sim board: a day script lived through the modelled sensors, in virtual time,
 through the same ring a real board fills."""
 import asyncio
+import io
 from array import array
 
 from support import config, data_dir, play, run
 
 from insole.power import SLOW_HZ as REST_HZ
 from boards.sim import Board
-from edge.motor import duty_u16
+from edge.motor import Motor, duty_u16
 from insole.alerts import PRE_WARNING
 from insole.pipeline import Pipeline
 from sim import day
+from sim.motor import RecordingPWM
 from sim.recordings import GaitpdbReader
 
 WALK = "GaCo01_01.txt"
@@ -20,15 +22,15 @@ def walk_path():
     return data_dir("gaitpdb") + "/" + WALK
 
 
-def drain(board, step_ms=10):
-    """Idle in steps of step_ms, taking every sample, until the script has been lived."""
+def drain(board):
+    """Wait for samples, taking every one, until the script has been lived."""
     got = []
 
     async def consume():
         s = board.sampler
         s.start()
         while board.living():
-            await board.idle_ms(step_ms)
+            await board.wait_sample()
             while s.ready():
                 got.append(list(s.take()))
 
@@ -87,6 +89,42 @@ def test_motor_on_the_virtual_clock():
     play(b.motor_pwm, [PRE_WARNING], b.idle_ms)
     half = duty_u16(500)
     assert b.motor_pwm.changes == [(0, half), (150, 0), (300, half), (450, 0)]
+
+
+def test_while_a_script_is_lived_the_motor_waits_for_the_sampling_to_carry_the_clock():
+    b = Board(config())
+    b.live([("off", 5)])
+    motor = Motor(b.motor_pwm, sleep=b.idle_ms)
+    motor.play(PRE_WARNING)
+    taken = []
+
+    async def sampling():
+        s = b.sampler
+        s.start()
+        while b.living():
+            await b.wait_sample()
+            while s.ready():
+                taken.append(s.take()[0])
+
+    async def both():
+        player = asyncio.create_task(motor.run())
+        await sampling()
+        player.cancel()
+        await asyncio.sleep(0)
+
+    asyncio.run(both())
+    times = [t for t, _ in b.motor_pwm.changes]
+    assert len(taken) == 500 and b.sampler.dropped == 0  # the motor took no samples
+    assert len(times) == 4 and times == sorted(times) and times[-1] - times[0] >= 450
+
+
+def test_the_motor_log_gets_a_line_per_duty_change():
+    log = io.StringIO()
+    pwm = RecordingPWM(lambda: 1200, log)
+    pwm.duty_u16(0)
+    pwm.duty_u16(32767)
+    pwm.duty_u16(0)
+    assert log.getvalue() == "1200 32767\n1200 0\n"
 
 
 def test_battery_watchdog_and_no_rtc():
