@@ -25,7 +25,9 @@ power went, and a benchmark how often each file is written.
 Its motor can be watched: when a file `motor.log` is beside main.py, each
 change of the motor's duty is appended to it, `MS DUTY` (MS the virtual
 milliseconds since the power-up; the motor's pauses end on the virtual clock,
-which at the slow rate moves a second at a time).
+which at the slow rate moves a second at a time). A buzz starts once the
+samples of the wake that fired it are done: up to a ring's worth, which at
+the slow rate is up to a minute late, where a board's would be a second.
 
 Its sampling can stall, as a board's does: a file `stall` beside main.py
 holding "T BUSY FROZEN" holds the firmware up once, at T ms of virtual time
@@ -219,6 +221,7 @@ class Board(boards.Base):
         self._key = None  # (walk, foot, fit key) of the blocks below
         self._blocks = None  # the rendered blocks: another fit of the same walk renders into them
         self._block = None  # the segment block of the last sample taken
+        self.wake_ms = None  # the earliest end of another task's pause: a ring stops there
 
     def clock_ms(self):
         return self.now_ms
@@ -289,10 +292,14 @@ class Board(boards.Base):
         """Another task's pause (the motor's): while a script is being lived, over once
         the sampling has carried the clock past it; else time passes by `ms`."""
         until = self.now_ms + ms
-        while self.now_ms < until and self._moving():
+        while True:
+            if self._moving():
+                self.wake_ms = until if self.wake_ms is None else min(self.wake_ms, until)
+            else:
+                self.now_ms = max(self.now_ms, until)
             await asyncio.sleep(0)
-        self.now_ms = max(self.now_ms, until)
-        await asyncio.sleep(0)
+            if self.now_ms >= until:
+                return
 
     async def wait_sample(self):
         """Time passes (frozen while nothing is being lived): up to a ring's worth of
@@ -301,16 +308,17 @@ class Board(boards.Base):
         and the first of any other segment, alone, as a board does: within a
         standing, seated or unloaded segment nothing changes that would wake it
         (a standing sway is 3 %; still allows 25 %)."""
+        await asyncio.sleep(0)  # the other tasks run first, as while a board waits
         if self._moving():
             if self.stall and self.stall[0] <= self.now_ms:
                 self._stalled()
             else:
                 self._take_ring()
-        await asyncio.sleep(0)
 
     def _take_ring(self):
         """Up to a ring's worth of samples (a benchmark's board wakes the firmware as a
-        board's flag does); at the slow rate, stop after a sample the firmware judges alone."""
+        board's flag does), stopping where another task's pause ends, and at the
+        slow rate after a sample the firmware judges alone."""
         t0 = self.host_us() if self.host_us else 0
         sampler, timeline = self.sampler, self.timeline
         rows = self.fs_hz // sampler.hz
@@ -326,6 +334,9 @@ class Board(boards.Base):
                 power_off()
             new = block is not self._block
             self._block = block
+            if self.wake_ms is not None and self.now_ms >= self.wake_ms:  # a pause is over
+                self.wake_ms = None
+                break
             if rows > 1 and (new or block is walk):
                 break
         if self.host_us:

@@ -61,7 +61,7 @@ def firmware_message(stderr: str, status: int) -> str:
 
 
 def run_firmware(module: str, args: list[str], heap: str = "4M", timeout: float | None = None) -> str:
-    """Run a firmware module (`sim.replay`, `sim.days`) under micropython, the firmware
+    """Run a firmware module (`sim.replay`) under micropython, the firmware
     tree on its path as on a board; return its stdout."""
     env = dict(os.environ, MICROPYPATH=f".frozen{os.pathsep}{firmware_dir()}")  # .frozen: asyncio and the like
     proc = subprocess.run([micropython(), "-X", f"heapsize={heap}", "-m", module, *args],
