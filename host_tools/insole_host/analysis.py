@@ -9,8 +9,10 @@ flags to show. A demo or simulator only has to produce records.
 
 Worn days: closed records (no PARTIAL flag) with wear_s > 0 and steps > 0. A
 detector reads the worn days after its latest acknowledgement (or reset) of that
-insole, kind and channel; an acknowledged over-correction also re-arms the
-asymmetry detector. Medians are the lower median (one of the records' values).
+insole, kind and channel. An over-correction moves force from the medial sensors to
+the lateral ones: while one is open, insole wear is not judged on that insole's medial
+and lateral channels, nor asymmetry; its acknowledgement re-arms them both. Medians are
+the lower median (one of the records' values).
 
 Also reported, not as episodes:
 - the insole's own verdict: a channel flagged (stuck high, without signal or saturating) on the
@@ -31,13 +33,14 @@ from typing import Iterable, Optional
 from insole_host import changes
 from insole_host.changes import ASYMMETRY, INSOLE_WEAR, MIN_DAYS, OVER_CORRECTION
 from insole_host.db import Device
-from insole_host.firmware import record, sensor_names
+from insole_host.firmware import record, sensor_names, sided_channels
 
 SUPINATED_BELOW = record.SUPINATED_BELOW
 USAGE_DAYS = 7
 USAGE_PCT = 10
 EPOCH = _dt.date(2000, 1, 1)
 SEVERITIES = ("stop", "warn", "info")  # a flag's severity, most serious first
+WHILE_OPEN = "not judged while an over-correction is open"  # a detector an open over-correction blocks
 
 ADVISORY_TEXT = ("STOP wearing the insoles and see a podiatrist: pain was reported day after day, "
                  "even at the start level of the break-in plan.")
@@ -129,20 +132,28 @@ def over_correction(dev: Device, records: list[dict], acks: Iterable[dict] = ())
     return out
 
 
-def insole_wear(dev: Device, records: list[dict], acks: Iterable[dict] = ()) -> list[dict]:
-    """Per channel: the wear detector on its peak relative to the foot's other channels, since armed."""
+def insole_wear(dev: Device, records: list[dict], acks: Iterable[dict] = (),
+                open_over_correction: Iterable[dict] = ()) -> list[dict]:
+    """Per channel: the wear detector on its peak relative to the foot's other channels, since armed;
+    a medial or lateral channel is blocked by this insole's open over-correction, re-armed by its ack."""
+    blocked = [ep["device_id"] for ep in open_over_correction]
+    sided = sided_channels()
     out = []
     for ch in range(record.CHANNELS):
-        worn = worn_days(_since(records, armed_at(acks, dev.id, INSOLE_WEAR.kind, ch)))
+        armed = armed_at(acks, dev.id, INSOLE_WEAR.kind, ch)
+        if ch in sided:
+            armed = max(armed, armed_at(acks, dev.id, OVER_CORRECTION.kind))
+        worn = worn_days(_since(records, armed))
         peaks = [r["peaks_dn"][ch] for r in worn]
         loaded = median(peaks[:changes.BASELINE_MIN]) if len(worn) >= changes.BASELINE_MIN else None
         res = {"kind": INSOLE_WEAR.kind, "device_id": dev.id, "channel": ch, "name": channel_name(ch),
                "worn_days": len(worn), "since": day_label(worn[0]) if worn else None, "first_days_dn": loaded,
                "recent_dn": median(peaks[-changes.RECENT:]) if worn else None,
                "unloaded": loaded is not None and loaded < changes.LOADED_DN,
-               "flagged": bool(worn) and bool(worn[-1]["flagged_channels"] >> ch & 1), "episode": None}
+               "flagged": bool(worn) and bool(worn[-1]["flagged_channels"] >> ch & 1),
+               "blocked_by": blocked if ch in sided else [], "episode": None}
         values = [changes.peak_share(r["peaks_dn"], ch) for r in worn]
-        change = None if res["unloaded"] else changes.first_change(values, INSOLE_WEAR)
+        change = None if res["unloaded"] or res["blocked_by"] else changes.first_change(values, INSOLE_WEAR)
         if change:
             ep = _episode(INSOLE_WEAR.kind, worn, values, change, device_id=dev.id, foot=dev.foot, channel=ch)
             ep.update(name=res["name"], size=round(100 * (math.exp(ep["after"] - ep["before"]) - 1)),
@@ -281,7 +292,8 @@ def judged(dev: Device, result: dict) -> list[str]:
     elif not oc["episode"]:
         lines.append(f"{dev.label}: no over-correction (a move of {OVER_CORRECTION.min_effect} per mille or more "
                      f"toward supination) over {oc['worn_days']} worn days since {oc['since']}")
-    chans = result["channels"]
+    blocked = [str(c["channel"]) for c in result["channels"] if c["blocked_by"]]
+    chans = [c for c in result["channels"] if not c["blocked_by"]]
     short = [c for c in chans if c["worn_days"] < MIN_DAYS]
     unloaded = [str(c["channel"]) for c in chans if c["unloaded"]]
     quiet = [c for c in chans if c not in short and not c["unloaded"] and not c["episode"]]
@@ -294,6 +306,9 @@ def judged(dev: Device, result: dict) -> list[str]:
     if unloaded:
         lines.append(f"{dev.label}: channels {', '.join(unloaded)} not judged: unloaded "
                      f"(median peak under {changes.LOADED_DN} dN in the first worn days)")
+    if blocked:
+        lines.append(f"{dev.label}: insole wear on the medial and lateral channels {', '.join(blocked)} {WHILE_OPEN} "
+                     f"(its shift of force between them is reported there)")
     return lines
 
 
@@ -302,8 +317,7 @@ def _asymmetry_judged(asym: Optional[dict], feet: set) -> str:
         missing = "right" if "L" in feet else "left"
         return f"left/right asymmetry not judged: no {missing} insole records"
     if asym["blocked_by"]:
-        return ("left/right asymmetry not judged while an over-correction is open (a one-sided shift is reported "
-                "there)")
+        return f"left/right asymmetry {WHILE_OPEN} (a one-sided shift is reported there)"
     if asym["worn_days"] < MIN_DAYS:
         return (f"left/right asymmetry not judged yet: needs {MIN_DAYS} dated days worn on both feet, "
                 f"{asym['worn_days']} so far")
@@ -320,8 +334,10 @@ def analyse(devices: list[Device], records: list[dict], acks: Iterable[dict] = (
     flags = []
     for dev in devices:
         recs = by_device[dev.id]
+        oc = over_correction(dev, recs, acks)
+        open_oc = [oc["episode"]] if oc["episode"] else []
         result = {"pronation": pronation(worn_days(_since(recs, armed_at(acks, dev.id, OVER_CORRECTION.kind)))),
-                  "over_correction": over_correction(dev, recs, acks), "channels": insole_wear(dev, recs, acks),
+                  "over_correction": oc, "channels": insole_wear(dev, recs, acks, open_oc),
                   "advisory": advisory(recs)}
         out["devices"][dev.id] = result
         out["judged"] += judged(dev, result)

@@ -25,7 +25,8 @@ start: the new level is the new baseline. Detectors, per insole:
     insole_wear      per channel loaded in its first 3 worn days (median >= 50 dN): the
                      log of its peak over the sum of the foot's other peaks, so weight
                      and activity cancel; a fall of at least 15 % (log 0.85); floor
-                     3 %, k 3.5
+                     3 %, k 3.5; the medial and lateral channels not judged while the
+                     insole's over-correction is open, which moves force between them
     asymmetry        both feet: L - R mli_median on the days both worn (clock set), its
                      level the difference of each foot's median; a change either way of
                      at least 80 per mille; floor 21 (15 x sqrt 2), k 3; not judged

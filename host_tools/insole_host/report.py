@@ -30,6 +30,7 @@ from insole_host.firmware import record, schedule
 FIG_SIZE_PX = (1200, 800)
 DPI = 100
 ROLLING_DAYS = 28  # the pronation trend's smoothing when a plot holds too many days for markers
+EPISODE_NAMES_TOP = 0.78  # the first episode name's top, in the pronation plot's height (under its legend)
 STATUS_COLOURS = {"within": "#4c9a2a", "well over": "#c0392b",
                   "worn on a rest day": "#7b1d13", "pain": "#8e44ad", "no limit": "#5b7fa6",
                   "rest": "#9e9e9e", "not worn": "#9e9e9e"}
@@ -234,6 +235,7 @@ class Report:
             tick.set_rotation(30)
             tick.set_ha("right")
         fig.tight_layout()
+        self._mark_episodes(pron_ax, rows, xs)  # after the layout: the names are placed in its pixels
         return fig
 
     @staticmethod
@@ -343,7 +345,6 @@ class Report:
                            label=f"{'left' if foot == 'L' else 'right'} baseline {base:+d}")
         ys = [r["mli_median"] for r in rows] or [0]
         ax.set_ylim(min(-300, min(ys) - 50), max(300, max(ys) + 50))
-        self._mark_episodes(ax, rows, xs)
         ax.text(0.995, 0.03, "supinated (lateral)", transform=ax.transAxes, ha="right", fontsize=8)
         ax.text(0.995, 0.90, "pronated (medial)", transform=ax.transAxes, ha="right", fontsize=8)
         ax.set_ylabel("pronation index (MLI, per mille)")
@@ -353,8 +354,12 @@ class Report:
             ax.legend(loc="upper left", fontsize=8, ncol=2)
 
     def _mark_episodes(self, ax, rows: list, xs: list) -> None:
-        """A dashed line where each open change began (its first day), named by foot and kind."""
+        """A dashed line where each open change began (its first day), named by foot and kind beside it
+        (on the side toward the plot's middle); a name that would overlap one already placed goes a line lower."""
+        renderer = ax.figure.canvas.get_renderer()
         at = {(r["device_id"], r["seq"]): x for x, r in zip(xs, rows)}
+        middle = sum(ax.get_xlim()) / 2
+        placed = []
         for ep in self.data["analysis"]["episodes"]:
             x = at.get((ep.get("device_id"), ep.get("start_seq")))
             if x is None:
@@ -362,8 +367,14 @@ class Report:
             what = {"over_correction": "over-correction", "insole_wear": f"wear, channel {ep.get('channel')}"}.get(
                 ep["kind"], ep["kind"].replace("_", " "))
             ax.axvline(x, color="#8a5a00", linewidth=1, linestyle="--")
-            ax.text(x, 0.55, f" {ep.get('foot') or ''} {what} from {ep['start']}", transform=ax.get_xaxis_transform(),
-                    fontsize=7, color="#8a5a00", rotation=90, va="center", ha="right")
+            name = ax.text(x, EPISODE_NAMES_TOP, f" {ep.get('foot') or ''} {what} from {ep['start']} ",
+                           transform=ax.get_xaxis_transform(), fontsize=7, color="#8a5a00", va="top",
+                           ha="left" if x < middle else "right")
+            box = name.get_window_extent(renderer)
+            while any(box.overlaps(other) for other in placed):
+                name.set_y(name.get_position()[1] - (box.height + 1) / ax.bbox.height)
+                box = name.get_window_extent(renderer)
+            placed.append(box)
 
     def png(self, path) -> None:
         Path(path).write_bytes(self.png_bytes())

@@ -114,6 +114,62 @@ def test_the_insoles_own_verdict_and_unloaded_channels():
            "worn days)" in analysis.analyse([LEFT], quiet)["judged"]
 
 
+# An orthotic over-correcting the left foot from day 8: a fifth of each medial sensor's force moves to
+# its lateral neighbour (sim.json's sensor map: medial 2, 4, 6 beside lateral 1, 3, 5) and the MLI
+# median falls by 200 per mille; the heel (channel 0, central) loses 30 % from day 12.
+LATERAL_OF = {2: 1, 4: 3, 6: 5}
+ORTHOTIC_DAY, HEEL_DAY = 8, 12  # 2026-12-02, 2026-12-06
+
+
+def orthotic_days(mli_falls=True, moved=0.2, heel=0.7, n=20):
+    days = []
+    for i in range(1, n + 1):
+        peaks = [p + (i % 3) * 20 for p in PEAKS]
+        mli = 40 + (i % 3) * 5
+        if i >= ORTHOTIC_DAY:
+            for medial, lateral in LATERAL_OF.items():
+                peaks[lateral] += moved * peaks[medial]
+                peaks[medial] -= moved * peaks[medial]
+            mli -= round(1000 * moved) if mli_falls else 0
+        if i >= HEEL_DAY:
+            peaks[0] *= heel
+        days.append(dict(fields(i, mli_median=mli, peaks_dn=[round(p) for p in peaks]), device_id=LEFT.id))
+    return days
+
+
+def wear_found(result):
+    return [(e["channel"], e["start"], e["size"]) for e in result["episodes"] if e["kind"] == "insole_wear"]
+
+
+def test_force_moved_by_an_open_over_correction_is_not_wear_but_the_heel_still_is():
+    # unseen as an over-correction (the MLI kept level), the medial sensors' lost share reads as wear
+    unseen = analysis.analyse([LEFT], orthotic_days(mli_falls=False))
+    assert [ch for ch, *_ in wear_found(unseen)] == [0, 2, 4, 6]
+    result = analysis.analyse([LEFT], orthotic_days())
+    assert [(e["kind"], e["start"]) for e in result["episodes"] if e["kind"] == "over_correction"] == \
+        [("over_correction", "2026-12-02")]
+    assert wear_found(result) == [(0, "2026-12-06", -30)]  # the heel, 30 % down from day 12
+    channels = result["devices"][LEFT.id]["channels"]
+    assert [c["channel"] for c in channels if c["blocked_by"] == [LEFT.id]] == [1, 2, 3, 4, 5, 6]
+    assert "left insole Anna (INS-L-0001): insole wear on the medial and lateral channels 1, 2, 3, 4, 5, 6 not " \
+           "judged while an over-correction is open (its shift of force between them is reported there)" \
+           in result["judged"]
+    assert "left insole Anna (INS-L-0001): no insole wear (a fall of 15 % or more in a sensor's share of the " \
+           "foot's peak force) on channels 7" in result["judged"]
+
+
+def test_acknowledging_the_over_correction_restarts_the_medial_and_lateral_channels_there():
+    days = orthotic_days()
+    ack = {"device_id": LEFT.id, "kind": "over_correction", "channel": None, "from_seq": ORTHOTIC_DAY,
+           "from_day": DAY0 + ORTHOTIC_DAY - 1}
+    result = analysis.analyse([LEFT], days, [ack])
+    assert [e["kind"] for e in result["episodes"]] == ["insole_wear"]
+    assert wear_found(result) == [(0, "2026-12-06", -30)]
+    channels = result["devices"][LEFT.id]["channels"]
+    assert [c["worn_days"] for c in channels] == [20] + [20 - ORTHOTIC_DAY + 1] * 6 + [20]
+    assert not any(c["blocked_by"] for c in channels)
+
+
 def test_the_pain_advisory():
     days = [dict(f, device_id=LEFT.id) for f in fortnight()]
     adv = analysis.advisory(days)

@@ -7,7 +7,7 @@ import struct
 import click
 import pytest
 
-from host_records import LEFT, RIGHT, encoded, fields, fortnight
+from host_records import LEFT, PEAKS, RIGHT, encoded, fields, fortnight
 from insole_host import recordings
 from insole_host.db import Database, Device
 from insole_host.firmware import record
@@ -169,6 +169,25 @@ def test_the_plot_shows_the_rollback_pain_alerts_steps_and_advisory(tmp_path):
     assert [seg[0][1] for seg in rolled.get_segments()] == [1]  # ... rolled back to 1 h
     assert "7" in [t.get_text() for t in wear_ax.texts]  # the pain's severity
     assert steps_ax.get_ylabel() == "steps" and [p.get_height() for p in steps_ax.patches] == [3000] * 4
+
+
+def test_the_names_of_changes_beginning_on_the_same_or_neighbouring_days_do_not_overlap(tmp_path):
+    # the left foot over-corrects from day 10; the right heel and lateral forefoot lose 40 % from day 11
+    left = [fields(i, mli_median=40 + (i % 3) * 5 - (150 if i >= 10 else 0)) for i in range(1, 21)]
+    right = [fields(i, peaks_dn=[round(p * (0.6 if i >= 11 and ch in (0, 5) else 1)) + (i % 3) * 20
+                                 for ch, p in enumerate(PEAKS)]) for i in range(1, 21)]
+    with Database(tmp_path / "i.db") as database:
+        database.store_records(LEFT, encoded(left))
+        database.store_records(RIGHT, encoded(right))
+        fig = Report(database).figure()
+    pron_ax = fig.axes[2]
+    renderer = fig.canvas.get_renderer()
+    names = {t.get_text().strip(): t.get_window_extent(renderer) for t in pron_ax.texts if " from " in t.get_text()}
+    assert sorted(names) == ["L over-correction from 2026-12-04", "R wear, channel 0 from 2026-12-05",
+                             "R wear, channel 5 from 2026-12-05"]
+    boxes = list(names.values())
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert all(pron_ax.bbox.y0 <= box.y0 and box.y1 <= pron_ax.bbox.y1 for box in boxes)  # inside the plot
 
 
 def test_short_data_says_what_is_needed_not_none_found(tmp_path):
