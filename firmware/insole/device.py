@@ -136,12 +136,11 @@ class Device:
 
     def slow_second(self, counts):
         """One sample standing for a whole second, while `resting()` or `still()`.
-        False when the board must go back to `fs_hz`: a load off the foot, a load
-        that moved by more than a quarter or lifted while still, or a zero still
-        to take."""
+        A load off the foot, or a still load that moved by more than a quarter or
+        lifted, ends both (so does a zero to take): the board goes back to `fs_hz`."""
         pipe = self.pipeline
         if not pipe.primed:
-            return False
+            return
         total = pipe.total(counts)
         loaded = total >= pipe.wear.loaded_dn
         pipe.wear.rest_second(loaded)
@@ -154,7 +153,6 @@ class Device:
         if not stay:
             self.still_dn = 0
             self.quiet_s = 0  # the load appeared or moved: stepping, for all the board knows
-        return stay
 
     def _second(self):
         clock = self.clock

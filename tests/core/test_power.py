@@ -63,3 +63,18 @@ def test_the_config_sets_the_policy():
     assert policy.mode(dev) == FAST
     seconds(dev, 3, LOADED)
     assert policy.mode(dev) == STILL  # loaded and not stepping for still_after_s
+
+
+def test_a_slow_second_that_sees_a_load_or_a_still_load_that_moved_brings_the_full_rate_back():
+    policy, dev = insole()
+    seconds(dev, 65, UNLOADED)
+    dev.slow_second(UNLOADED)
+    assert policy.mode(dev) == SLOW
+    dev.slow_second(LOADED)  # a load off the foot
+    assert policy.mode(dev) == FAST
+    seconds(dev, 10, LOADED)
+    assert policy.mode(dev) == STILL
+    dev.slow_second(LOADED)
+    assert policy.mode(dev) == STILL  # the same load
+    dev.slow_second(array("H", [20000] * 8))  # a quarter of it gone, and more: seated
+    assert policy.mode(dev) == FAST
