@@ -30,7 +30,7 @@ from edge.store import Store  # noqa: E402
 from insole.device import Device  # noqa: E402
 
 
-WARM_S = 70  # past the power policy's 60 s to slow down: "off" is measured at the slow rate
+WARM_S = 70  # past the minute off the foot (Device.ON_FOOT_S) before the board slows: "off" is measured at the slow rate
 
 
 def cpu_us():

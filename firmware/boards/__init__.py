@@ -310,21 +310,16 @@ class Base:
             await self.sampler.wake.wait()
 
     def pace(self, device, store):
-        """After a drain: the sample rate for the foot's state (slow only while
-        `Device.resting` or `Device.still`); before deep sleep, the day's checkpoint (what the store
-        keeps is all a reboot has)."""
-        policy = self.policy
-        mode = policy.mode(device.pipeline.wear)
-        if mode != power.FAST and not device.resting():
-            mode = power.FAST
-        if mode == power.FAST and device.still(policy.still_after_s):
-            mode = power.STILL
+        """After a drain: the sample rate of the policy's mode for the device;
+        before deep sleep, the day's checkpoint (what the store keeps is all a
+        reboot has)."""
+        mode = self.policy.mode(device)
         if mode == power.SLEEP:
             device.changed()
             device.service(store)
             self.sleep()
             mode = power.FAST  # a board that wakes in place samples at full rate again
-        hz = policy.hz(mode)
+        hz = self.policy.hz(mode)
         if hz != self.sampler.hz:
             self.sampler.rate(hz)
 

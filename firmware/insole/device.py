@@ -9,7 +9,8 @@ record, and the schedule's move to tomorrow) and the day's checkpoint every
 `checkpoint_s` (the board config's "checkpoint_s"), skipped when nothing but
 the time changed, and at once after anything the wearer or the host changes.
 The insole counts as off the foot once it has been unloaded for ON_FOOT_S, so
-no alert fires on a shoe left on the shelf.
+no alert fires on a shoe left on the shelf, and the board samples slowly (the
+power policy asks `resting`, the same rule).
 
 Two states let a board sample once a second (`slow_second`, each sample
 standing for its whole second): off the foot (`resting`), and on the foot
@@ -103,19 +104,22 @@ class Device:
         return not self.pipeline.wear.sub
 
     def on_foot(self):
-        """Loaded within the last ON_FOOT_S seconds."""
+        """Loaded today, and within the last ON_FOOT_S seconds."""
         wear = self.pipeline.wear
-        return wear.worn_today and wear.gap_s < ON_FOOT_S
+        return wear.worn_today and wear.idle_s < ON_FOOT_S
 
     def seconds_to_midnight(self):
         """Seconds until the day closes (at local midnight, or at boot + 24 h unset)."""
         return DAY_S - self.clock.second
 
     def resting(self):
-        """Off the foot: the board may sample once a second (`slow_second`) until a
-        load appears (the part of a second sampled at fs_hz before is its start)."""
-        wear = self.pipeline.wear
-        return self.pipeline.primed and not wear.loaded and not self.on_foot() and not self.pipeline.gait.stance
+        """Off the foot, unloaded for ON_FOOT_S seconds (since boot or across a
+        midnight too) and in this second: the board may sample once a second
+        (`slow_second`) until a load appears (the part of a second sampled at
+        fs_hz before is its start)."""
+        pipe = self.pipeline
+        wear = pipe.wear
+        return pipe.primed and not wear.loaded and wear.idle_s >= ON_FOOT_S and not pipe.gait.stance
 
     def still(self, after_s):
         """On the foot but not stepping for `after_s` (standing or seated: loaded,
@@ -132,12 +136,11 @@ class Device:
 
     def slow_second(self, counts):
         """One sample standing for a whole second, while `resting()` or `still()`.
-        False when the board must go back to `fs_hz`: a load off the foot, a load
-        that moved by more than a quarter or lifted while still, or a zero still
-        to take."""
+        A load off the foot, or a still load that moved by more than a quarter or
+        lifted, ends both (so does a zero to take): the board goes back to `fs_hz`."""
         pipe = self.pipeline
         if not pipe.primed:
-            return False
+            return
         total = pipe.total(counts)
         loaded = total >= pipe.wear.loaded_dn
         pipe.wear.rest_second(loaded)
@@ -150,7 +153,6 @@ class Device:
         if not stay:
             self.still_dn = 0
             self.quiet_s = 0  # the load appeared or moved: stepping, for all the board knows
-        return stay
 
     def _second(self):
         clock = self.clock

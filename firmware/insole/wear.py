@@ -21,7 +21,7 @@ class WearTimer:
         self.fs = fs_hz
         self.bridge = bridge_s
         self.loaded_dn = loaded_dn
-        self.idle_s = 0  # unloaded seconds in a row, across days (the power policy's input)
+        self.idle_s = 0  # unloaded seconds in a row, across days (Device's off-the-foot rule)
         self.start_day()
 
     def start_day(self):

@@ -49,7 +49,6 @@ Store = _image("edge/store.py").Store
 RANGES = {
     "checkpoint_s": (1, DAY_S),            # Device: the day's checkpoint, every so many seconds
     "adc_bits": (8, 16),                   # the sim board's ADC model
-    "power.slow_after_s": (0, DAY_S),      # power.Policy
     "power.sleep_after_s": (0, DAY_S),     # power.Policy; 0: never
     "power.still_after_s": (0, 3600),      # power.Policy; 0: never slows on the foot
     "motor_hz": (10, 40000),               # the motor's PWM
@@ -64,7 +63,7 @@ PROVISIONED = ("device_id", "auth_key", "passkey")  # written by the deploy itse
 CORE_KEYS = ("board", "board_module", "runtime", "link", "mpy_arch", "packages", "name", "fs_hz", "adc_bits", "fsr",
              "tables", "sensors", "heel", "toe", "gait", "checkpoint_s", "power", "store",
              "motor_max_permille", "ble") + PROVISIONED
-SUBKEYS = {"power": ("slow_after_s", "sleep_after_s", "still_after_s"), "ble": ("adv_fast_ms", "adv_fast_s", "adv_slow_ms"), "fsr": ("model", "f_half_n", "f_max_n"),
+SUBKEYS = {"power": ("sleep_after_s", "still_after_s"), "ble": ("adv_fast_ms", "adv_fast_s", "adv_slow_ms"), "fsr": ("model", "f_half_n", "f_max_n"),
            "mux": ("sig", "select", "reference"), "sensor": ("name", "x_mm", "y_mm", "side")}
 # Where each pin goes: analog inputs (ADC) or digital pins.
 ANALOG_PINS = ("adc_pins", "mux.sig", "battery_pin")

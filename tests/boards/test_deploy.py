@@ -378,8 +378,10 @@ BAD_CONFIGS = [  # (board, change, the lines after "deploy: firmware/config/BOAR
     # ranges and types
     (S3, setting(fs_hz="100"), ["fs_hz: '100'; an integer"]),
     (S3, setting(checkpoint_s=0), ["checkpoint_s: 0; allowed 1..86400"]),
-    (S3, setting(power={"slow_after_s": "60"}), ["power.slow_after_s: '60'; an integer 0..86400"]),
-    (S3, setting(power={"sleep_after": 60}), ["power.sleep_after: not read; allowed slow_after_s, sleep_after_s, still_after_s"]),
+    (S3, setting(power={"sleep_after_s": "60"}), ["power.sleep_after_s: '60'; an integer 0..86400"]),
+    (S3, setting(power={"sleep_after": 60}), ["power.sleep_after: not read; allowed sleep_after_s, still_after_s"]),
+    # off the foot is the device's rule (a minute unloaded), not a setting
+    (S3, setting(power={"slow_after_s": 30}), ["power.slow_after_s: not read; allowed sleep_after_s, still_after_s"]),
     (S3, setting(motor_max_permille=1200), ["motor_max_permille: 1200; allowed 1..1000"]),
     (S3, setting(motor_hz=200000), ["motor_hz: 200000; allowed 10..40000"]),
     (NRF, setting(watchdog_ms=100), ["watchdog_ms: 100; allowed 1000..60000"]),
@@ -403,9 +405,9 @@ BAD_CONFIGS = [  # (board, change, the lines after "deploy: firmware/config/BOAR
     (S3, setting(name="Insole of a very long name indeed"), ["name: device name 'Insole of a very long name indeed': "
                                                              "1..25 bytes of UTF-8"]),
     # power: a deep sleep needs a pin to wake on, and the heel on it
-    (C3, setting(power={"slow_after_s": 60, "sleep_after_s": 3600}), [
+    (C3, setting(power={"sleep_after_s": 3600}), [
         "power.sleep_after_s: 3600, but this board has no heel pin to wake on through a mux; allowed 0"]),
-    (SIM, setting(power={"slow_after_s": 60, "sleep_after_s": 3600}), [
+    (SIM, setting(power={"sleep_after_s": 3600}), [
         "power.sleep_after_s: 3600, but this board has no heel pin to wake on; allowed 0"]),
     (S3, setting(sensors=SENSORS[::-1]), [
         "sensors: channel 0 ('8 toes') wakes the board from deep sleep, so it must be the heel, the rearmost sensor "

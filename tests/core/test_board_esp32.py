@@ -404,9 +404,9 @@ def test_the_flag_is_set_once_a_batch_waits_and_for_every_slow_sample():
     assert flag.count == 8 and s.batch == 1
 
 
-def resting_device():
+def resting_device(name="esp32s3"):
     """A device a minute off the foot, at a whole second."""
-    dev = Device(config("esp32s3"))
+    dev = Device(config(name))
     idle = array("H", [0] * 8)
     for _ in range(61 * dev.pipeline.fs):
         dev.sample(idle)
@@ -440,7 +440,7 @@ def test_an_hour_off_the_foot_checkpoints_then_deep_sleeps_until_the_heel_is_loa
     store = Store()
     b.sampler.start()
     dev.pipeline.wear.idle_s = 3600
-    assert b.policy.mode(dev.pipeline.wear) == SLEEP
+    assert b.policy.mode(dev) == SLEEP
     b.pace(dev, store)
     assert len(store.checkpoints) == 1 and not b.sampler.running
     assert esp32.ext1 == [((1,), esp32.WAKEUP_ANY_HIGH)] and machine._Power.slept == [None]
@@ -448,9 +448,9 @@ def test_an_hour_off_the_foot_checkpoints_then_deep_sleeps_until_the_heel_is_loa
 
 def test_a_mux_board_has_no_heel_pin_so_it_never_deep_sleeps():
     b = board("esp32c3")
-    dev = Device(config("esp32c3"))
+    dev = resting_device("esp32c3")
     dev.pipeline.wear.idle_s = 100000
-    assert b.policy.mode(dev.pipeline.wear) == SLOW
+    assert b.policy.mode(dev) == SLOW
     try:
         board("esp32c3", power={"sleep_after_s": 3600})
     except ValueError as e:
