@@ -22,17 +22,22 @@ def walk_path():
     return data_dir("gaitpdb") + "/" + WALK
 
 
-def drain(board):
-    """Wait for samples, taking every one, until the script has been lived."""
+def drain(board, motor=None):
+    """Wait for samples, taking every one, until the script has been lived (the
+    motor's player running beside, when one is given)."""
     got = []
 
     async def consume():
+        player = asyncio.create_task(motor.run()) if motor else None
         s = board.sampler
         s.start()
         while board.living():
             await board.wait_sample()
             while s.ready():
                 got.append(list(s.take()))
+        if player:
+            player.cancel()
+            await asyncio.sleep(0)
 
     asyncio.run(consume())
     return got
@@ -99,23 +104,7 @@ def motor_beside_sampling(hz):
     b.live([("off", 5)])
     motor = Motor(b.motor_pwm, sleep=b.idle_ms)
     motor.play(PRE_WARNING)
-    taken = []
-
-    async def sampling():
-        s = b.sampler
-        s.start()
-        while b.living():
-            await b.wait_sample()
-            while s.ready():
-                taken.append(s.take()[0])
-
-    async def both():
-        player = asyncio.create_task(motor.run())
-        await sampling()
-        player.cancel()
-        await asyncio.sleep(0)
-
-    asyncio.run(both())
+    taken = drain(b, motor)
     assert b.sampler.dropped == 0
     return len(taken), b.motor_pwm.changes
 
