@@ -330,6 +330,46 @@ def test_a_session_gets_its_values_though_no_cccd_write_reached_the_binding():
         remove_tree(path)
 
 
+def test_rsc_and_battery_go_to_the_centrals_that_subscribed_when_they_change():
+    """The open RSC Measurement and Battery Level go out through send_update: to each
+    central whose CCCD asks for them, encrypted or not, session or not, once per
+    change (checked every rsc_s / battery_s); to nobody else."""
+    link, dev, store, service, clock, path = fresh()
+    cadence, pct = [0], [80]
+    service.rsc_bytes = lambda: p.encode_rsc(cadence[0])
+    service.battery_pct = lambda: pct[0]
+    rsc, battery = gatt.RSC_MEASUREMENT, gatt.BATTERY_LEVEL
+
+    async def main():
+        link.register()
+        task, fan = connected(link, subscribe=(), encrypted=False, bonded=False)  # a fitness app
+        other = join(link, subscribe=())  # another central on the stack, not served
+        await settle()
+        assert link.connection is fan
+        assert fan.subscribe(link.chars[rsc.name]) == 0 and fan.subscribe(link.chars[battery.name]) == 0
+        assert other.subscribe(link.chars[battery.name]) == 0
+        await settle()
+        assert fan.notified == other.notified == []  # nothing changed since they subscribed
+        cadence[0], pct[0] = 104, 79
+        await settle()
+        cadence[0] = 110
+        await settle()
+        assert sent(fan, rsc) == [p.encode_rsc(104), p.encode_rsc(110)] and sent(fan, battery) == [b"\x4f"]
+        assert sent(other, rsc) == [] and sent(other, battery) == [b"\x4f"]
+        assert link.chars[battery.name].value == b"\x4f"  # a read gets it too
+        assert fan.subscribe(link.chars[rsc.name], notify=False) == 0
+        cadence[0] = 0
+        await settle()
+        assert sent(fan, rsc)[-1] == p.encode_rsc(110)
+        assert not sent(fan, gatt.STATUS) and not sent(other, gatt.STATUS)
+        await stop(task)
+
+    try:
+        asyncio.run(main())
+    finally:
+        remove_tree(path)
+
+
 def test_refuses_what_the_link_may_not_have_and_asks_for_security():
     link, dev, store, service, clock, path = fresh(days=5)
     before = (dev.schedule.to_ints(), dev.plan, dev.clock.unset, store.open_seq)
