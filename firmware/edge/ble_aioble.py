@@ -17,8 +17,8 @@ gatt.advertising_intervals; the fast stage ends with aioble's advertising
 timeout). Separate asyncio tasks serve the control point (written ->
 InsoleService.control_write -> one indication), the record stream, the alert
 events, the Status, the RSC cadence (when it changed, checked every `rsc_s`)
-and the battery level (when it changed). None of this runs in the sampling
-path.
+and the battery level (when it changed, checked every `battery_s`). None of
+this runs in the sampling path.
 
 What the real stack taught (MicroPython's unix port on NimBLE, against a
 Bumble central; ESP32's port runs the same modbluetooth_nimble.c over
@@ -27,13 +27,17 @@ ESP-IDF's NimBLE, not verified on an ESP32):
 - NimBLE keeps the CCCDs to itself: a CCCD write reaches no Python code (no
   `_IRQ_GATTS_WRITE`), so the firmware cannot tell who subscribed.
 - `notify(connection, data)` and `indicate` reach that connection whatever its
-  CCCD says. The insole's own values (Status, Alerts, Records) go that way,
-  only to an authenticated session: the session stands for the subscription
-  (the host subscribes before AUTH_START, docs/ble.md). The control point's
-  answers are indicated to the central that wrote.
-- `write(data, send_update=True)` (ble_gatts_chr_updated) sends the value to
-  each connection as its CCCD asks: a notification, an indication, or
-  nothing. RSC Measurement and Battery Level, open to anyone, go that way.
+  CCCD says. Everything goes that way, to the central being served: the
+  insole's own values (Status, Alerts, Records) only in an authenticated
+  session, which stands for the subscription (the host subscribes before
+  AUTH_START, docs/ble.md); RSC Measurement and Battery Level, open, to any
+  central, when they change; the control point's answers as indications.
+- Nothing is written with `send_update`: it sends a notification or an
+  indication to a connection whose CCCD asks for one, but leaves the value
+  marked on every other connection, and after the next confirmed indication
+  there (a control-point answer) NimBLE indicates it, subscribed or not,
+  even on a characteristic without `indicate`, whose confirmation raises
+  inside aioble's IRQ handler.
 - MicroPython switches the IRQ handler off after an exception in it (no
   disconnect is ever seen again), so it is wrapped (`register`): an exception
   is counted in `irq_errors` and logged. Last resort: when the link has been
@@ -363,13 +367,15 @@ class Link:
             await asyncio.sleep(self.status_s)
 
     async def _updates(self, connection, name, value_now, every_s):
-        """Every `every_s`, a changed value goes to whoever subscribed to it: the
-        stack honours each central's CCCD (send_update)."""
+        """Every `every_s`, a changed value is written (for reads) and notified to the
+        central (open values: no session needed; the stack's CCCDs are out of sight)."""
         ch = self.chars[name]
         last = None
         while connection.is_connected():
             value = value_now()
             if value != last:
-                ch.write(value, True)
+                ch.write(value)
+                if not await self._notify(ch, connection, value):
+                    return
                 last = value
             await asyncio.sleep(every_s)

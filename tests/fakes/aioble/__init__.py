@@ -21,10 +21,15 @@ The stack's rules, as MicroPython's unix port on NimBLE showed them:
   do not offer (ATT Request Not Supported, 0x06), and on a bonded link
   answers a write of 0 with 0x05 (the port keeps no CCCDs in its bond store)
   though the CCCD is cleared.
-- `Characteristic.write(data, send_update=True)` sends the value to each
-  connected central as its CCCD for that characteristic asks: a
-  notification (notify bit), else an indication (indicate bit), else
-  nothing. A notification the full buffers refuse is lost, silently.
+- `Characteristic.write(data, send_update=True)` (ble_gatts_chr_updated)
+  sends the value to each connected central as its CCCD for that
+  characteristic asks: a notification (notify bit), else an indication
+  (indicate bit). A notification the full buffers refuse is lost, silently.
+  On a connection whose CCCD asks for neither the value stays marked, and
+  after the next confirmed indication there NimBLE sends it as an
+  indication (ble_gatts_send_next_indicate), even on a characteristic
+  without `indicate`: its confirmation reaches aioble's `_indicate_done`,
+  which raises AttributeError. The central's CCCD write clears the mark.
 - `notify(connection)` and `indicate(connection)` reach that central
   whatever its CCCD says. The central keeps what arrives:
   `conn.notified` [(uuid, bytes)], `conn.indicated` [bytes]. A value longer
@@ -182,12 +187,10 @@ class Characteristic:
                         conn.full -= 1
                     else:
                         conn._receive("notify", self, self.value)
-                elif bits & 2:
-                    conn._receive("indicate", self, self.value)
-                    if conn.confirm:
-                        core.deliver(core.IRQ_GATTS_INDICATE_DONE, (conn._conn_handle, self._value_handle, 0))
-                    else:
-                        conn._outstanding.append(self._value_handle)
+                elif bits & 2 and not conn._outstanding:
+                    conn._send_indication(self)
+                elif self._value_handle not in conn._marked:
+                    conn._marked.append(self._value_handle)
 
     def notify(self, connection, data=None):
         if not self.flags & FLAG_NOTIFY:
@@ -210,11 +213,7 @@ class Characteristic:
         self._indicate_status = None
         self._indicate_event.clear()
         try:
-            connection._receive("indicate", self, self.value if data is None else data)
-            connection._outstanding.append(self._value_handle)
-            if connection.confirm:
-                connection._outstanding.remove(self._value_handle)
-                core.deliver(core.IRQ_GATTS_INDICATE_DONE, (connection._conn_handle, self._value_handle, 0))
+            connection._send_indication(self, data)
             await asyncio.wait_for(self._indicate_event.wait(), timeout_ms / 1000)
             if self._indicate_status != 0:
                 raise GattError(self._indicate_status)
@@ -310,6 +309,7 @@ class FakeConnection:
         self.full = 0
         self.on_notify = None  # the test's hook: on_notify(uuid value, bytes) after each notification
         self._outstanding = []
+        self._marked = []  # value handles send_update left for this connection (NimBLE's MODIFIED flag)
         self._gone = asyncio.Event()
         FakeConnection._handles[0] += 1
         self._conn_handle = FakeConnection._handles[0]
@@ -343,6 +343,19 @@ class FakeConnection:
         else:
             self.indicated.append(data)
 
+    def _send_indication(self, ch, data=None):
+        """An indication; confirmed (when `confirm`), it is done and NimBLE sends
+        the next marked value as an indication."""
+        self._receive("indicate", ch, ch.value if data is None else data)
+        if not self.confirm:
+            self._outstanding.append(ch._value_handle)
+            return
+        core.deliver(core.IRQ_GATTS_INDICATE_DONE, (self._conn_handle, ch._value_handle, 0))
+        if self._marked and self.connected:  # the first marked in the table's order
+            handle = min(self._marked)
+            self._marked.remove(handle)
+            self._send_indication(_by_handle[handle])
+
     def drop(self):
         """The link is lost: outstanding indications end with an error, then the disconnect."""
         if self.connected:
@@ -362,6 +375,8 @@ class FakeConnection:
             return ATT_REQUEST_NOT_SUPPORTED
         changed = self.cccd.get(handle, 0) != bits
         self.cccd[handle] = bits
+        if handle in self._marked:
+            self._marked.remove(handle)
         return ATT_INSUFFICIENT_AUTHENTICATION if changed and not bits and self.bonded else 0
 
     def write(self, characteristic, data):
