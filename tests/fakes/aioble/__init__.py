@@ -371,7 +371,8 @@ class FakeConnection:
         stack keeps it; nothing reaches the IRQ handler."""
         handle = characteristic._value_handle
         bits = (1 if notify else 0) | (2 if indicate else 0)
-        if (notify and not characteristic.flags & FLAG_NOTIFY) or (indicate and not characteristic.flags & FLAG_INDICATE):
+        offered = (1 if characteristic.flags & FLAG_NOTIFY else 0) | (2 if characteristic.flags & FLAG_INDICATE else 0)
+        if bits & ~offered:
             return ATT_REQUEST_NOT_SUPPORTED
         changed = self.cccd.get(handle, 0) != bits
         self.cccd[handle] = bits
