@@ -16,28 +16,34 @@ config's fast stage, as after boot, then slowly (`advertising`:
 gatt.advertising_intervals; the fast stage ends with aioble's advertising
 timeout). Separate asyncio tasks serve the control point (written ->
 InsoleService.control_write -> one indication), the record stream, the alert
-events, the Status and, to a subscribed central, the RSC cadence and the
-battery level. None of this runs in the sampling path.
+events, the Status, the RSC cadence (when it changed, checked every `rsc_s`)
+and the battery level (when it changed, checked every `battery_s`). None of
+this runs in the sampling path.
 
-What the real stack taught (MicroPython's unix port on NimBLE):
+What the real stack taught (MicroPython's unix port on NimBLE, against a
+Bumble central; ESP32's port runs the same modbluetooth_nimble.c over
+ESP-IDF's NimBLE, not verified on an ESP32):
 
-- Nothing is written with `send_update`: NimBLE sends such a value to every
-  connection, subscribed or not, as an indication, and the confirmation of
-  one on a characteristic made without `indicate` raises inside aioble's IRQ
-  handler, after which MicroPython switches the handler off (no disconnect is
-  ever seen again). Values go out as notifications (`notify`), only on the
-  control point as indications (the answer to a write).
-- Notifications go only to a central that subscribed: the link follows the
-  CCCD writes the port reports (`_IRQ_GATTS_WRITE` on a CCCD handle, value
-  handle + 1). Where the port keeps the CCCDs to itself (NimBLE), the
-  insole's own values (Status, Alerts, Records) go only to an authenticated
-  session, whose host subscribed to them before AUTH_START (docs/ble.md),
-  and RSC and Battery go to nobody: read them.
-- The IRQ handler is wrapped (`register`): an exception in it is counted in
-  `irq_errors` and logged, never left to switch BLE off. Last resort: when the
-  link has been neither advertising nor connected for `dead_s` (30 s), BLE is
-  restarted; if that does not bring advertising back, `reset()` (the board's
-  machine.reset) runs.
+- NimBLE keeps the CCCDs to itself: a CCCD write reaches no Python code (no
+  `_IRQ_GATTS_WRITE`), so the firmware cannot tell who subscribed.
+- `notify(connection, data)` and `indicate` reach that connection whatever its
+  CCCD says. Everything goes that way, to the central being served: the
+  insole's own values (Status, Alerts, Records) only in an authenticated
+  session, which stands for the subscription (the host subscribes before
+  AUTH_START, docs/ble.md); RSC Measurement and Battery Level, open, to any
+  central, when they change; the control point's answers as indications.
+- Nothing is written with `send_update`: it sends a notification or an
+  indication to a connection whose CCCD asks for one, but leaves the value
+  marked on every other connection, and after the next confirmed indication
+  there (a control-point answer) NimBLE indicates it, subscribed or not,
+  even on a characteristic without `indicate`, whose confirmation raises
+  inside aioble's IRQ handler.
+- MicroPython switches the IRQ handler off after an exception in it (no
+  disconnect is ever seen again), so it is wrapped (`register`): an exception
+  is counted in `irq_errors` and logged. Last resort: when the link has been
+  neither advertising nor connected for `dead_s` (30 s), BLE is restarted; if
+  that does not bring advertising back, `reset()` (the board's machine.reset)
+  runs.
 
 Access (gatt.py): the insole service's values need an encrypted link
 (_FLAG_*_ENCRYPTED: NimBLE answers Insufficient Authentication, 0x05, on an
@@ -66,7 +72,6 @@ SECRETS = "ble_secrets.json"
 DEAD_S = 30        # neither advertising nor connected this long: restart BLE, then the board
 _IO_NO_INPUT_OUTPUT = 3
 _IO_DISPLAY_ONLY = 0
-_IRQ_GATTS_WRITE = 3
 _IRQ_GATTS_READ_REQUEST = 4
 _IRQ_PASSKEY_ACTION = 31
 _PASSKEY_ACTION_DISPLAY = 3
@@ -76,7 +81,6 @@ _ATT_INSUFFICIENT_AUTHENTICATION = 0x05
 _ATT_INSUFFICIENT_AUTHORIZATION = 0x08
 _CONTROL_MAX = 64  # the longest write (a custom SET_SCHEDULE with its counter and tag) and then some
 _RETRY_S = 0.02    # the stack's buffers are full: try the notification again after this
-_CCCD_NOTIFY = 0x01
 
 IDLE = 0
 ADVERTISING = 1
@@ -140,8 +144,6 @@ class Link:
         self.records_due = asyncio.Event()
         self.chars = {}
         self.services = []
-        self._cccd = {}  # (connection handle, value handle) -> the CCCD bits the central wrote
-        self._cccd_handles = {}  # CCCD handle -> its characteristic's value handle
         for spec in gatt.SERVICES:
             svc = aioble.Service(_uuid(spec.uuid))
             for c in spec.characteristics:
@@ -177,10 +179,6 @@ class Link:
         aioble.security.load_secrets(self.secrets)
         aioble.config(bond=True, le_secure=True, mtu=MTU, gap_name=self.name, **self._pairing())
         aioble.register_services(*self.services)
-        self._cccd_handles = {}
-        for ch in self.chars.values():
-            if ch.flags & (gatt.NOTIFY | gatt.INDICATE):
-                self._cccd_handles[ch._value_handle + 1] = ch._value_handle
         for spec in gatt.SERVICES:
             for c in spec.characteristics:
                 if c.flags & gatt.READ and c.access == gatt.OPEN:
@@ -189,13 +187,10 @@ class Link:
         aioble.core.ble.irq(self._irq)
 
     def _irq(self, event, data):
-        """aioble's IRQ handler, with the CCCD writes noted and the passkey answered
-        first; an exception is logged and swallowed (a read request is then refused)."""
+        """aioble's IRQ handler, with the passkey answered first; an exception is
+        logged and swallowed (a read request is then refused)."""
         try:
-            if event == _IRQ_GATTS_WRITE and data[1] in self._cccd_handles:
-                value = aioble.core.ble.gatts_read(data[1])
-                self._cccd[(data[0], self._cccd_handles[data[1]])] = value[0] if value else 0
-            elif event == _IRQ_PASSKEY_ACTION and data[1] == _PASSKEY_ACTION_DISPLAY:
+            if event == _IRQ_PASSKEY_ACTION and data[1] == _PASSKEY_ACTION_DISPLAY:
                 # aioble leaves passkeys to the application: "display" the provisioned one
                 aioble.core.ble.gap_passkey(data[0], data[1], self.service.passkey)
             return aioble.core.ble_irq(event, data)
@@ -214,19 +209,6 @@ class Link:
 
     def allowed(self, spec, connection):
         return connection is self.connection and self.service.allowed(spec, self.secure(connection))
-
-    def subscribed(self, spec, connection):
-        """Did the central subscribe to `spec`'s notifications? From its CCCD write
-        when the port reported one; without one, the insole's own values count as
-        subscribed for an authenticated session (the protocol has the host
-        subscribe before AUTH_START), the open ones do not."""
-        bits = self._cccd.get((connection._conn_handle, self.chars[spec.name]._value_handle))
-        if bits is None:
-            return spec.access == gatt.SESSION
-        return bool(bits & _CCCD_NOTIFY)
-
-    def may_notify(self, spec, connection):
-        return self.allowed(spec, connection) and self.subscribed(spec, connection)
 
     # -- the connection loop
 
@@ -287,7 +269,8 @@ class Link:
         tasks = [asyncio.create_task(t) for t in (
             self._mtu(connection), self._security(connection), self._control(connection),
             self._records(connection), self._alerts(connection), self._status(connection),
-            self._rsc(connection), self._battery(connection))]
+            self._updates(connection, "rsc_measurement", self.service.rsc_bytes, self.rsc_s),
+            self._updates(connection, "battery_level", self.service.battery_bytes, self.battery_s))]
         try:
             await connection.disconnected(timeout_ms=None)
         finally:
@@ -295,9 +278,6 @@ class Link:
                 t.cancel()
             self.connection = None
             self.service.on_disconnect()
-            handle = connection._conn_handle
-            for key in [k for k in self._cccd if k[0] == handle]:
-                del self._cccd[key]
             self.chars["status"].write(b"")
             await asyncio.sleep(0)  # let the cancelled tasks unwind
 
@@ -359,13 +339,13 @@ class Link:
             await self.records_due.wait()
             self.records_due.clear()
             await self.service.send_records(lambda data: self._notify(records, connection, data),
-                                            lambda: self.may_notify(gatt.RECORDS, connection),
+                                            lambda: self.allowed(gatt.RECORDS, connection),
                                             self.payload_max(connection))
 
     async def _alerts(self, connection):
         alerts = self.chars["alerts"]
         while connection.is_connected():
-            while self.may_notify(gatt.ALERTS, connection):
+            while self.allowed(gatt.ALERTS, connection):
                 data = self.service.next_alert()
                 if data is None or not await self._notify(alerts, connection, data):
                     break
@@ -379,28 +359,23 @@ class Link:
                 value = self.service.status_bytes()
                 if value != last:
                     status.write(value)
-                    if self.subscribed(gatt.STATUS, connection):
-                        await self._notify(status, connection, value)
+                    await self._notify(status, connection, value)
                     last = value
             elif last is not None:
                 status.write(b"")
                 last = None
             await asyncio.sleep(self.status_s)
 
-    async def _rsc(self, connection):
-        while connection.is_connected():
-            if self.subscribed(gatt.RSC_MEASUREMENT, connection):
-                await self._notify(self.chars["rsc_measurement"], connection, self.service.rsc_bytes())
-            await asyncio.sleep(self.rsc_s)
-
-    async def _battery(self, connection):
-        battery = self.chars["battery_level"]
+    async def _updates(self, connection, name, value_now, every_s):
+        """Every `every_s`, a changed value is written (for reads) and notified to the
+        central (open values: no session needed; the stack's CCCDs are out of sight)."""
+        ch = self.chars[name]
         last = None
         while connection.is_connected():
-            value = self.service.battery_bytes()
+            value = value_now()
             if value != last:
-                battery.write(value)  # for reads; a subscriber is notified
-                if self.subscribed(gatt.BATTERY_LEVEL, connection):
-                    await self._notify(battery, connection, value)
+                ch.write(value)
+                if not await self._notify(ch, connection, value):
+                    return
                 last = value
-            await asyncio.sleep(self.battery_s)
+            await asyncio.sleep(every_s)

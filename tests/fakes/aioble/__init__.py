@@ -8,29 +8,39 @@ what reached the central. A test plays the central through `FakeConnection`:
 writes its CCCD; `conn.write(ch, data)` and `conn.read(ch)` go through the
 stack's checks; `conn.drop()` loses the link.
 
-The stack's rules, as MicroPython's NimBLE build showed them:
+The stack's rules, as MicroPython's unix port on NimBLE showed them:
 
-- Every event (a connection, a write, a CCCD write, an indication's
-  confirmation, a disconnection) reaches Python through one IRQ handler
-  (`core.ble.irq`, aioble's `core.ble_irq` unless the binding installs its
-  own). If the handler raises, MicroPython prints the exception and switches it
-  off: from then on the fake delivers no event at all (`core.ble.dead`, the
-  exception in `core.ble.errors`).
-- `Characteristic.write(data, send_update=True)` marks the value changed for
-  every connection, subscribed or not, and each one gets it as an
-  indication; its confirmation runs aioble's `_indicate_done`, which raises
-  AttributeError on a characteristic made without `indicate`.
-- `notify` and `indicate` send whatever the central subscribed to or not;
-  the central keeps what its CCCD asked for in `conn.notified` [(uuid, bytes)]
-  and `conn.indicated` [bytes], the rest in `conn.unsolicited`
-  [(kind, uuid, bytes)]. A value longer than MTU - 3 arrives cut to MTU - 3.
+- Every event (a connection, a write, an indication's confirmation, a
+  disconnection) reaches Python through one IRQ handler (`core.ble.irq`,
+  aioble's `core.ble_irq` unless the binding installs its own). If the
+  handler raises, MicroPython prints the exception and switches it off: from
+  then on the fake delivers no event at all (`core.ble.dead`, the exception
+  in `core.ble.errors`).
+- CCCD writes stay in the stack: no event reaches Python. NimBLE takes them
+  on an unencrypted link too, refuses bits the characteristic's properties
+  do not offer (ATT Request Not Supported, 0x06), and on a bonded link
+  answers a write of 0 with 0x05 (the port keeps no CCCDs in its bond store)
+  though the CCCD is cleared.
+- `Characteristic.write(data, send_update=True)` (ble_gatts_chr_updated)
+  sends the value to each connected central as its CCCD for that
+  characteristic asks: a notification (notify bit), else an indication
+  (indicate bit). A notification the full buffers refuse is lost, silently.
+  On a connection whose CCCD asks for neither the value stays marked, and
+  after the next confirmed indication there NimBLE sends it as an
+  indication (ble_gatts_send_next_indicate), even on a characteristic
+  without `indicate`: its confirmation reaches aioble's `_indicate_done`,
+  which raises AttributeError. The central's CCCD write clears the mark.
+- `notify(connection)` and `indicate(connection)` reach that central
+  whatever its CCCD says. The central keeps what arrives:
+  `conn.notified` [(uuid, bytes)], `conn.indicated` [bytes]. A value longer
+  than MTU - 3 arrives cut to MTU - 3.
 - An indication waits for the central's confirmation; a second one on the
   same characteristic meanwhile raises ValueError("In progress"). A link lost
   with one outstanding confirms it with an error status first.
 - A write to an encrypted characteristic on an unencrypted link gets ATT
   Insufficient Authentication (0x05), as NimBLE answers.
 - `conn.full` makes the next that many notifications fail as a full NimBLE
-  buffer does (OSError ENOMEM).
+  buffer does (OSError ENOMEM from `notify`).
 """
 import asyncio
 
@@ -45,6 +55,7 @@ FLAG_READ_ENCRYPTED = 0x0200
 FLAG_WRITE_ENCRYPTED = 0x1000
 FLAG_WRITE_CAPTURE = 0x10000
 ATT_INSUFFICIENT_AUTHENTICATION = 0x05
+ATT_REQUEST_NOT_SUPPORTED = 0x06
 ATT_INVALID_LENGTH = 0x0D
 STATUS_LINK_LOST = 0x13
 
@@ -168,12 +179,18 @@ class Characteristic:
     def write(self, data, send_update=False):
         self.value = bytes(data)
         self.writes.append((self.value, send_update))
-        if send_update:  # NimBLE: changed for every connection, sent to each as an indication
+        if send_update:  # NimBLE's ble_gatts_chr_updated: per connection, as its CCCD asks
             for conn in list(FakeConnection.live):
-                conn._receive("indicate", self, self.value)
-                conn._outstanding.append(self._value_handle)
-                core.deliver(core.IRQ_GATTS_INDICATE_DONE, (conn._conn_handle, self._value_handle, 0))
-                conn._outstanding.remove(self._value_handle)
+                bits = conn.cccd.get(self._value_handle, 0)
+                if bits & 1:
+                    if conn.full:
+                        conn.full -= 1
+                    else:
+                        conn._receive("notify", self, self.value)
+                elif bits & 2 and not conn._outstanding:
+                    conn._send_indication(self)
+                elif self._value_handle not in conn._marked:
+                    conn._marked.append(self._value_handle)
 
     def notify(self, connection, data=None):
         if not self.flags & FLAG_NOTIFY:
@@ -196,11 +213,7 @@ class Characteristic:
         self._indicate_status = None
         self._indicate_event.clear()
         try:
-            connection._receive("indicate", self, self.value if data is None else data)
-            connection._outstanding.append(self._value_handle)
-            if connection.confirm:
-                connection._outstanding.remove(self._value_handle)
-                core.deliver(core.IRQ_GATTS_INDICATE_DONE, (connection._conn_handle, self._value_handle, 0))
+            connection._send_indication(self, data)
             await asyncio.wait_for(self._indicate_event.wait(), timeout_ms / 1000)
             if self._indicate_status != 0:
                 raise GattError(self._indicate_status)
@@ -291,12 +304,12 @@ class FakeConnection:
         self.confirm = confirm  # False: the central leaves indications unconfirmed
         self.notified = []
         self.indicated = []
-        self.unsolicited = []
-        self.cccd = {}  # value handle -> CCCD bits (1 notify, 2 indicate)
+        self.cccd = {}  # value handle -> CCCD bits (1 notify, 2 indicate), kept by the stack
         self.pairs = []
         self.full = 0
         self.on_notify = None  # the test's hook: on_notify(uuid value, bytes) after each notification
         self._outstanding = []
+        self._marked = []  # value handles send_update left for this connection (NimBLE's MODIFIED flag)
         self._gone = asyncio.Event()
         FakeConnection._handles[0] += 1
         self._conn_handle = FakeConnection._handles[0]
@@ -323,16 +336,25 @@ class FakeConnection:
 
     def _receive(self, kind, ch, data):
         data = bytes(data)[:self.mtu - 3]
-        want = 1 if kind == "notify" else 2
-        if self.cccd.get(ch._value_handle, 0) & want:
-            if kind == "notify":
-                self.notified.append((ch.uuid.value, data))
-                if self.on_notify:
-                    self.on_notify(ch.uuid.value, data)
-            else:
-                self.indicated.append(data)
+        if kind == "notify":
+            self.notified.append((ch.uuid.value, data))
+            if self.on_notify:
+                self.on_notify(ch.uuid.value, data)
         else:
-            self.unsolicited.append((kind, ch.uuid.value, data))
+            self.indicated.append(data)
+
+    def _send_indication(self, ch, data=None):
+        """An indication; confirmed (when `confirm`), it is done and NimBLE sends
+        the next marked value as an indication."""
+        self._receive("indicate", ch, ch.value if data is None else data)
+        if not self.confirm:
+            self._outstanding.append(ch._value_handle)
+            return
+        core.deliver(core.IRQ_GATTS_INDICATE_DONE, (self._conn_handle, ch._value_handle, 0))
+        if self._marked and self.connected:  # the first marked in the table's order
+            handle = min(self._marked)
+            self._marked.remove(handle)
+            self._send_indication(_by_handle[handle])
 
     def drop(self):
         """The link is lost: outstanding indications end with an error, then the disconnect."""
@@ -345,14 +367,18 @@ class FakeConnection:
             core.deliver(core.IRQ_CENTRAL_DISCONNECT, self._conn_handle)
 
     def subscribe(self, characteristic, notify=True, indicate=False):
-        """The central writes the characteristic's CCCD; the port reports it as a
-        write on the CCCD's handle (value handle + 1)."""
+        """The central writes the characteristic's CCCD: 0, or the ATT error. The
+        stack keeps it; nothing reaches the IRQ handler."""
         handle = characteristic._value_handle
         bits = (1 if notify else 0) | (2 if indicate else 0)
+        offered = (1 if characteristic.flags & FLAG_NOTIFY else 0) | (2 if characteristic.flags & FLAG_INDICATE else 0)
+        if bits & ~offered:
+            return ATT_REQUEST_NOT_SUPPORTED
+        changed = self.cccd.get(handle, 0) != bits
         self.cccd[handle] = bits
-        core.ble.db[handle + 1] = bytes((bits, 0))
-        core.deliver(core.IRQ_GATTS_WRITE, (self._conn_handle, handle + 1))
-        return 0
+        if handle in self._marked:
+            self._marked.remove(handle)
+        return ATT_INSUFFICIENT_AUTHENTICATION if changed and not bits and self.bonded else 0
 
     def write(self, characteristic, data):
         """A write from the central: 0 when the stack takes it, else the ATT error."""

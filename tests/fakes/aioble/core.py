@@ -23,7 +23,6 @@ class FakeBLE:
         self.handler = ble_irq
         self.dead = False
         self.errors = []
-        self.db = {}  # attribute handle -> bytes (the CCCDs a port reports)
         self.on = True
         self.broken = False  # True: the radio does not come back on
         self.on_off = []  # called when the radio goes off
@@ -42,9 +41,6 @@ class FakeBLE:
 
     def gap_passkey(self, conn_handle, action, passkey):
         self.passkeys.append((conn_handle, action, passkey))
-
-    def gatts_read(self, handle):
-        return self.db.get(handle, b"")
 
 
 def register_irq_handler(irq, shutdown):
