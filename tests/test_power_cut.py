@@ -2,7 +2,7 @@
 
 `make deploy BOARD=sim` lays out the image in a folder; each power-up boots its
 main.py under `micropython`. The sim board's power fails at a chosen flash
-operation (its `power` file): half of that write lands and the process stops,
+operation (its `power` file): that write lands torn and the process stops,
 as when the battery is pulled, and `flash.log` lists every write completed
 before. A month of days runs through the sensors and the link with pain
 reports, plan changes, time syncs, a calibration, acknowledgements, a factory

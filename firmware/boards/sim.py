@@ -17,8 +17,9 @@ its time in the store (a virtual insole is off for no time at all).
 Its power can fail: a file `power` beside main.py holding "N T" makes the
 Nth flash operation (a write, rename or remove) the last, or the power go at
 T ms of virtual time after the power-up, whichever comes first (0: never). A
-write the power cuts lands half, and the process is killed (SIGKILL) at once,
-as when the battery is pulled: no file is closed. Every operation that completed before is listed in `flash.log` (`write PATH HEX`,
+write the power cuts lands torn (sim/flash.py), and the process is killed
+(SIGKILL) at once, as when the battery is pulled: no file is closed. Every
+operation that completed before is listed in `flash.log` (`write PATH HEX`,
 `rename SRC DST`, `remove PATH`), so a test knows what was on flash when the
 power went, and a benchmark how often each file is written.
 
@@ -46,10 +47,10 @@ import sys
 from array import array
 
 import boards
-from edge.store import OsFs
 from insole.compat import zeros
 from sim import day
 from sim.fit import Fit
+from sim.flash import PowerFs
 from sim.motor import RecordingPWM
 from sim.recordings import GaitpdbReader
 
@@ -119,67 +120,6 @@ class SimSampler(boards.Sampler):
         self.timeline.read(buf)
 
 
-class PowerFs(OsFs):
-    """The flash of a board whose power fails at operation `ops`; `log` gets each completed write."""
-
-    def __init__(self, ops, log):
-        self.ops = ops
-        self.log = log
-
-    def _last(self):
-        self.ops -= 1
-        return self.ops == 0
-
-    def open(self, path, mode):
-        f = open(path, mode)
-        return _LoggedFile(self, path, f) if "r" not in mode or "+" in mode else f
-
-    def rename(self, src, dst):
-        if self._last():
-            power_off()
-        OsFs.rename(self, src, dst)
-        self.note("rename %s %s" % (src, dst))
-
-    def remove(self, path):
-        if self._last():
-            power_off()
-        OsFs.remove(self, path)
-        self.note("remove " + path)
-
-    def note(self, line):
-        self.log.write(line + "\n")
-        self.log.flush()
-
-
-class _LoggedFile:
-    def __init__(self, fs, path, f):
-        self.fs = fs
-        self.path = path
-        self.f = f
-        self.data = b""
-
-    def seek(self, offset):
-        self.f.seek(offset)
-
-    def write(self, data):
-        if self.fs._last():
-            self.f.write(bytes(data[:len(data) // 2]))
-            self.f.close()
-            power_off()
-        self.f.write(data)
-        self.data += bytes(data)
-
-    def flush(self):
-        self.f.flush()
-
-    def fileno(self):
-        return self.f.fileno()
-
-    def close(self):
-        self.f.close()
-        self.fs.note("write %s %s" % (self.path, bytes(self.data).hex()))
-
-
 def power_off():
     """The battery pulled: the process is killed (SIGKILL) where it stands, so no
     file is closed and nothing more runs."""
@@ -194,7 +134,7 @@ def _power_supply():
             ops, ms = [int(w) for w in f.read().split()]
     except (OSError, ValueError):
         return None, 0
-    return PowerFs(ops, open("flash.log", "a")), ms
+    return PowerFs(ops, power_off, open("flash.log", "a")), ms
 
 
 class Board(boards.Base):

@@ -4,6 +4,7 @@ import asyncio
 import io
 from array import array
 
+from fsfaults import PowerCut, cut, new_dir, remove_tree
 from support import config, data_dir, play, run
 
 from insole.power import SLOW_HZ as REST_HZ
@@ -12,6 +13,7 @@ from edge.motor import Motor, duty_u16
 from insole.alerts import PRE_WARNING
 from insole.pipeline import Pipeline
 from sim import day
+from sim.flash import PowerFs
 from sim.motor import RecordingPWM
 from sim.recordings import GaitpdbReader
 
@@ -244,3 +246,28 @@ def test_a_stall_overflows_the_ring_then_misses_ticks_and_time_goes_on():
     s = b.sampler
     assert (s.dropped, s.missed) == (100 - 63, 50) and s.newly_lost() == 87 and s.newly_lost() == 0
     assert len(got) == 1000 - 87 and b.now_ms == 10000 and b.stall is None
+
+
+def test_the_flash_logs_each_operation_completed_and_not_the_write_the_power_cut():
+    """The flash a `power` file of "4 0" gives: two writes and a rename complete, then the
+    4th operation, a write, lands its first 4 * 7919 % 10 = 6 bytes and the power goes."""
+    path = new_dir("flash")
+    log = io.StringIO()
+    fs = PowerFs(4, cut, log)
+    try:
+        f = fs.open(path + "/a.tmp", "wb")
+        f.write(b"\x01\x02")
+        f.write(b"\x03")
+        f.close()
+        fs.rename(path + "/a.tmp", path + "/a")
+        f = fs.open(path + "/b", "wb")
+        try:
+            f.write(b"0123456789")
+            raise AssertionError("the power did not fail")
+        except PowerCut:
+            f.close()
+        with open(path + "/b", "rb") as torn:
+            assert torn.read() == b"012345"
+        assert log.getvalue() == "write %s/a.tmp 010203\nrename %s/a.tmp %s/a\n" % (path, path, path)
+    finally:
+        remove_tree(path)

@@ -2,10 +2,11 @@
 (CPython and MicroPython, on a scratch directory under /tmp)."""
 import os
 
-from fsfaults import FullFs, PowerCut, TearingFs, cut, new_dir, remove_tree, tree_size
+from fsfaults import FullFs, PowerCut, cut, new_dir, remove_tree, tree_size
 
 from edge.store import _SLOT_HEAD_SIZE as SLOT_HEAD, Store, _pack_slot
 from insole.record import FLAG_PARTIAL, SIZE, DaySummary, decode, encode
+from sim.flash import PowerFs
 
 
 def with_dir(test):
@@ -104,7 +105,7 @@ def test_checkpoint_write_is_atomic(path):
     store, _ = opened(path)
     store.checkpoint(rec(1, 300, True))
     for cut_at, survivor in ((1, 300), (2, 600)):
-        store, _ = opened(path, TearingFs(cut_at, cut))
+        store, _ = opened(path, PowerFs(cut_at, cut))
         try:
             store.checkpoint(rec(1, 600, True))
         except PowerCut:
@@ -122,7 +123,7 @@ def test_close_day_is_exactly_once_at_every_cut(path):
         store, _ = opened(base, segment_records=2)
         close_days(store, 3)
         store.checkpoint(rec(4, 600, True))
-        store, _ = opened(base, TearingFs(cut_at, cut), segment_records=2)
+        store, _ = opened(base, PowerFs(cut_at, cut), segment_records=2)
         try:
             store.close_day(rec(4, 900), rec(5, 0, True))
             finished = True
@@ -145,7 +146,7 @@ def test_close_day_is_exactly_once_at_every_cut(path):
 def test_torn_tail_is_counted_and_written_over(path):
     store, _ = opened(path, segment_records=4)
     close_days(store, 5)
-    store, _ = opened(path, TearingFs(2, cut), segment_records=4)
+    store, _ = opened(path, PowerFs(2, cut), segment_records=4)
     try:
         store.close_day(rec(6), rec(7, 0, True))
     except PowerCut:
@@ -253,7 +254,7 @@ def test_meta_copies_survive_a_cut_at_every_write(path):
         base = path + "/%d" % cut_at
         store, _ = opened(base)
         store.save_meta(b"v1")
-        store, _ = opened(base, TearingFs(cut_at, cut))
+        store, _ = opened(base, PowerFs(cut_at, cut))
         try:
             store.save_meta(b"v2")
         except PowerCut:
