@@ -206,9 +206,8 @@ def records() -> None:
         store.recover()
         days = 0
         while not store.dropped:
-            dev.seq = store.open_seq
             dev.clock.day += 1
-            store.close_day(dev.close_day(), dev.checkpoint(), 0)
+            store.close_day(dev.close_day(), dev.checkpoint())
             days += 1
         kept = days - store.dropped
     print(f"daily record:          {record.SIZE} bytes, {record.SIZE + 8} with its session tag on the air (one "
