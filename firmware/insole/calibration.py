@@ -69,7 +69,6 @@ class Calibration:
         n = len(tables)
         self.channels = n
         self.lut = zeros("h", n * BREAKPOINTS)
-        self.slope = zeros("h", n * BREAKPOINTS)
         for ch in range(n):
             t = tables[ch]
             if len(t) != BREAKPOINTS:
@@ -79,8 +78,6 @@ class Calibration:
                 if not 0 <= t[i] <= FORCE_LIMIT_DN or (i and t[i] < t[i - 1]):
                     raise ValueError("calibration: channel %d table must rise within 0..%d dN" % (ch, FORCE_LIMIT_DN))
                 self.lut[base + i] = t[i]
-                if i:
-                    self.slope[base + i - 1] = t[i] - t[i - 1]
         self.zero_q4 = zeros("i", n)
         self.stuck_samples = stuck_s * fs_hz
         self.rail_run = zeros("i", n)  # samples on the rail, saturating at stuck_samples
@@ -92,7 +89,6 @@ class Calibration:
     def to_force(self, counts, force):
         """Fill `force` (dN; an array('i') of `channels`) from `counts`; return their sum."""
         lut = self.lut
-        slope = self.slope
         zero = self.zero_q4
         peak = self.peak
         total = 0
@@ -108,7 +104,8 @@ class Calibration:
                     zero[ch] += d >> 1
             else:
                 b = base + (d >> ZERO_SEG_SHIFT)
-                f = lut[b] + ((slope[b] * (d & ZERO_SEG_MASK) + ZERO_SEG_HALF) >> ZERO_SEG_SHIFT)
+                f = lut[b]
+                f += ((lut[b + 1] - f) * (d & ZERO_SEG_MASK) + ZERO_SEG_HALF) >> ZERO_SEG_SHIFT
                 force[ch] = f
                 total += f
                 if f > peak[ch]:
