@@ -29,13 +29,13 @@ from array import array
 from insole.compat import const, zeros
 from insole.wear import LOADED_DN
 
-SEG_SHIFT = const(10)
+_SEG_SHIFT = const(10)
 BREAKPOINTS = const(65)
 ZERO_FRAC = const(4)
-ZERO_SEG_SHIFT = const(14)  # ZERO_FRAC + SEG_SHIFT: Q4 counts -> table segment
+ZERO_SEG_SHIFT = const(14)  # ZERO_FRAC + _SEG_SHIFT: Q4 counts -> table segment
 ZERO_SEG_MASK = const(16383)  # Q4 counts -> position inside the segment
 ZERO_SEG_HALF = const(8192)   # rounds the interpolation to the nearest dN
-ZERO_SHIFT = const(8)       # upward zero drift: EMA with weight 1/256 per unloaded sample
+_ZERO_SHIFT = const(8)      # upward zero drift: EMA with weight 1/256 per unloaded sample
 FORCE_LIMIT_DN = const(32000)  # tables are clamped to this, which bounds every sum downstream
 RAIL_HI = const(65472)      # top 64 counts of 16 bits (the top 4 LSB of a 12-bit ADC)
 STUCK_S = 3
@@ -52,7 +52,7 @@ def divider_table(f_half_dn, f_max_dn):
         raise ValueError("divider table: need 0 < f_max <= %d dN and f_half > 0" % FORCE_LIMIT_DN)
     table = []
     for i in range(BREAKPOINTS):
-        v = i << SEG_SHIFT
+        v = i << _SEG_SHIFT
         table.append(f_max_dn if v >= 65536 else min(f_max_dn, f_half_dn * v // (65536 - v)))
     return table
 
@@ -163,7 +163,7 @@ class Calibration:
         zero = self.zero_q4
         for ch in range(self.channels):
             z = zero[ch]
-            zero[ch] = z + (((counts[ch] << ZERO_FRAC) - z) >> ZERO_SHIFT)
+            zero[ch] = z + (((counts[ch] << ZERO_FRAC) - z) >> _ZERO_SHIFT)
 
     def set_zero(self, counts):
         """Zero every channel at its current reading (guided zeroing, foot off).
