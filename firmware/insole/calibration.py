@@ -29,13 +29,13 @@ from array import array
 from insole.compat import const, zeros
 from insole.wear import LOADED_DN
 
-SEG_SHIFT = const(10)
+_SEG_SHIFT = const(10)
 BREAKPOINTS = const(65)
 ZERO_FRAC = const(4)
-ZERO_SEG_SHIFT = const(14)  # ZERO_FRAC + SEG_SHIFT: Q4 counts -> table segment
+ZERO_SEG_SHIFT = const(14)  # ZERO_FRAC + _SEG_SHIFT: Q4 counts -> table segment
 ZERO_SEG_MASK = const(16383)  # Q4 counts -> position inside the segment
 ZERO_SEG_HALF = const(8192)   # rounds the interpolation to the nearest dN
-ZERO_SHIFT = const(8)       # upward zero drift: EMA with weight 1/256 per unloaded sample
+_ZERO_SHIFT = const(8)      # upward zero drift: EMA with weight 1/256 per unloaded sample
 FORCE_LIMIT_DN = const(32000)  # tables are clamped to this, which bounds every sum downstream
 RAIL_HI = const(65472)      # top 64 counts of 16 bits (the top 4 LSB of a 12-bit ADC)
 STUCK_S = 3
@@ -52,7 +52,7 @@ def divider_table(f_half_dn, f_max_dn):
         raise ValueError("divider table: need 0 < f_max <= %d dN and f_half > 0" % FORCE_LIMIT_DN)
     table = []
     for i in range(BREAKPOINTS):
-        v = i << SEG_SHIFT
+        v = i << _SEG_SHIFT
         table.append(f_max_dn if v >= 65536 else min(f_max_dn, f_half_dn * v // (65536 - v)))
     return table
 
@@ -69,7 +69,6 @@ class Calibration:
         n = len(tables)
         self.channels = n
         self.lut = zeros("h", n * BREAKPOINTS)
-        self.slope = zeros("h", n * BREAKPOINTS)
         for ch in range(n):
             t = tables[ch]
             if len(t) != BREAKPOINTS:
@@ -79,8 +78,6 @@ class Calibration:
                 if not 0 <= t[i] <= FORCE_LIMIT_DN or (i and t[i] < t[i - 1]):
                     raise ValueError("calibration: channel %d table must rise within 0..%d dN" % (ch, FORCE_LIMIT_DN))
                 self.lut[base + i] = t[i]
-                if i:
-                    self.slope[base + i - 1] = t[i] - t[i - 1]
         self.zero_q4 = zeros("i", n)
         self.stuck_samples = stuck_s * fs_hz
         self.rail_run = zeros("i", n)  # samples on the rail, saturating at stuck_samples
@@ -92,7 +89,6 @@ class Calibration:
     def to_force(self, counts, force):
         """Fill `force` (dN; an array('i') of `channels`) from `counts`; return their sum."""
         lut = self.lut
-        slope = self.slope
         zero = self.zero_q4
         peak = self.peak
         total = 0
@@ -108,7 +104,8 @@ class Calibration:
                     zero[ch] += d >> 1
             else:
                 b = base + (d >> ZERO_SEG_SHIFT)
-                f = lut[b] + ((slope[b] * (d & ZERO_SEG_MASK) + ZERO_SEG_HALF) >> ZERO_SEG_SHIFT)
+                f = lut[b]
+                f += ((lut[b + 1] - f) * (d & ZERO_SEG_MASK) + ZERO_SEG_HALF) >> ZERO_SEG_SHIFT
                 force[ch] = f
                 total += f
                 if f > peak[ch]:
@@ -166,7 +163,7 @@ class Calibration:
         zero = self.zero_q4
         for ch in range(self.channels):
             z = zero[ch]
-            zero[ch] = z + (((counts[ch] << ZERO_FRAC) - z) >> ZERO_SHIFT)
+            zero[ch] = z + (((counts[ch] << ZERO_FRAC) - z) >> _ZERO_SHIFT)
 
     def set_zero(self, counts):
         """Zero every channel at its current reading (guided zeroing, foot off).

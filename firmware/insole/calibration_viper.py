@@ -36,7 +36,6 @@ class ViperCalibration(Calibration):
         cp = ptr16(counts)
         fp = ptr32(force)
         lut = ptr16(self.lut)
-        slope = ptr16(self.slope)
         zero = ptr32(self.zero_q4)
         peak = ptr32(self.peak)
         n = int(self.channels)
@@ -53,7 +52,8 @@ class ViperCalibration(Calibration):
                     zero[ch] = int(zero[ch]) + (d >> 1)
             else:
                 b = base + (d >> ZERO_SEG_SHIFT)
-                f = int(lut[b]) + ((int(slope[b]) * (d & ZERO_SEG_MASK) + ZERO_SEG_HALF) >> ZERO_SEG_SHIFT)
+                f = int(lut[b])
+                f += ((int(lut[b + 1]) - f) * (d & ZERO_SEG_MASK) + ZERO_SEG_HALF) >> ZERO_SEG_SHIFT
                 fp[ch] = f
                 total += f
                 if f > int(peak[ch]):

@@ -19,9 +19,11 @@ averages the noise away.
 """
 import math
 
-FRAC = 4
-ONE = 1 << FRAC
-HALF = ONE >> 1
+from insole.compat import const
+
+FRAC = const(4)
+ONE = const(1 << FRAC)
+_HALF = const(ONE >> 1)
 
 
 def coefficient(fs_hz, cutoff_hz):
@@ -44,4 +46,4 @@ class LowPass:
         s = self.state
         s += (((x << FRAC) - s) * self.a) >> FRAC
         self.state = s
-        return (s + HALF) >> FRAC
+        return (s + _HALF) >> FRAC

@@ -37,26 +37,28 @@ preallocated rings (no allocation per sample).
 """
 from array import array
 
+from insole.compat import const
+
 NONE = 0
 HEEL_STRIKE = 1
 TOE_OFF = 2
 
-ONSET_DN = 180
-OFFSET_DN = 150
-CONFIRM_Q10 = 80
-MIN_STANCE_S_X100 = 15
+_ONSET_DN = const(180)
+_OFFSET_DN = const(150)
+_CONFIRM_Q10 = const(80)
+_MIN_STANCE_S_X100 = const(15)
 MAX_STANCE_S_X100 = 250
-MIN_SWING_S_X100 = 10
-MAX_DIP_S_X100 = 4
-MAX_STRIDE_S_X100 = 400
+_MIN_SWING_S_X100 = const(10)
+_MAX_DIP_S_X100 = const(4)
+_MAX_STRIDE_S_X100 = const(400)
 RING = 32
 
 
 class GaitDetector:
     """Step events for one foot; all times are sample indices of the day."""
 
-    def __init__(self, fs_hz, min_range_dn=1000, onset_dn=ONSET_DN, offset_dn=OFFSET_DN,
-                 onset_q10=0, offset_q10=0, confirm_q10=CONFIRM_Q10, fall_q10=0):
+    def __init__(self, fs_hz, min_range_dn=1000, onset_dn=_ONSET_DN, offset_dn=_OFFSET_DN,
+                 onset_q10=0, offset_q10=0, confirm_q10=_CONFIRM_Q10, fall_q10=0):
         if not (0 < offset_dn and 0 < onset_dn and 0 <= onset_q10 < confirm_q10 < 1024
                 and 0 <= offset_q10 < confirm_q10 and 0 <= fall_q10 < 1024):
             raise ValueError("gait thresholds: need onset, offset > 0 dN; 0 <= onset, offset < confirm < 1024 "
@@ -72,11 +74,11 @@ class GaitDetector:
         self.decay = 1
         while (1 << self.decay) < fs_hz * 5:
             self.decay += 1
-        self.min_stance = fs_hz * MIN_STANCE_S_X100 // 100
+        self.min_stance = fs_hz * _MIN_STANCE_S_X100 // 100
         self.max_stance = fs_hz * MAX_STANCE_S_X100 // 100
-        self.min_swing = fs_hz * MIN_SWING_S_X100 // 100
-        self.max_stride = fs_hz * MAX_STRIDE_S_X100 // 100
-        self.max_dip = fs_hz * MAX_DIP_S_X100 // 100
+        self.min_swing = fs_hz * _MIN_SWING_S_X100 // 100
+        self.max_stride = fs_hz * _MAX_STRIDE_S_X100 // 100
+        self.max_dip = fs_hz * _MAX_DIP_S_X100 // 100
         self.heel = array("i", [0] * RING)
         self.toe = array("i", [0] * RING)
         self.stride = array("i", [0] * RING)

@@ -3,7 +3,7 @@
 - stuck high: pinned at the top rail with no foot on the other channels (a
   short, see calibration); the channel reads 0 N.
 - saturating: touched the top rail in more than 1/8 of the day's steps, and
-  in SATURATED_STEPS of them at least: a sensor that bottoms out under
+  in _SATURATED_STEPS of them at least: a sensor that bottoms out under
   ordinary load (an FSR shorting once pressed, an Rm too large, a missing Rs).
   A clean build never reaches the rail; the channel still counts, clamped at
   the table's top, but its force and the indices built on it are not to be
@@ -11,7 +11,7 @@
 - clipping: on the top rail now with a foot on the insole (a loaded, standing
   heel); it still counts, clamped at the table's top, and is not flagged.
 - no signal: the channel's peak force stayed under QUIET_DN (5 N) for
-  QUIET_STEPS steps in a row while the foot was walking (an open wire or a
+  _QUIET_STEPS steps in a row while the foot was walking (an open wire or a
   dead FSR; an unloaded arch sensor can look the same, so it is a warning).
 - peak trend: an EMA (1/16 per step) of each channel's stance peak, the
   signature a compressed or cracked sensor drifts away from.
@@ -21,9 +21,11 @@ carries per channel.
 """
 from array import array
 
+from insole.compat import const
+
 QUIET_DN = 50
-QUIET_STEPS = 20
-SATURATED_STEPS = 20
+_QUIET_STEPS = const(20)
+_SATURATED_STEPS = const(20)
 
 OK = "ok"
 STUCK_HIGH = "stuck_high"
@@ -70,7 +72,7 @@ class ChannelHealth:
             self.peak_avg[ch] += (p - self.peak_avg[ch]) >> 4
             if p >= QUIET_DN or self.calibration.stuck(ch):
                 self.quiet[ch] = 0
-            elif self.quiet[ch] < QUIET_STEPS:
+            elif self.quiet[ch] < _QUIET_STEPS:
                 self.quiet[ch] += 1
             if clipped[ch] and self.clip_steps[ch] < self.steps:
                 self.clip_steps[ch] += 1
@@ -87,10 +89,10 @@ class ChannelHealth:
         """ok, stuck_high, no_signal, saturating or clipping."""
         if self.calibration.stuck(ch):
             return STUCK_HIGH
-        if self.quiet[ch] >= QUIET_STEPS:
+        if self.quiet[ch] >= _QUIET_STEPS:
             return NO_SIGNAL
         clipped = self.clip_steps[ch]
-        if clipped >= SATURATED_STEPS and clipped > (self.steps >> 3):
+        if clipped >= _SATURATED_STEPS and clipped > (self.steps >> 3):
             return SATURATING
         if self.calibration.on_rail(ch):
             return CLIPPING

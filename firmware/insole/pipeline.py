@@ -13,10 +13,10 @@ The zero is never taken from a loaded reading. A guided zero (`insole
 calibrate`: the wearer has lifted the foot) is taken at the next sample.
 Otherwise, at boot or at the start of a recording, the zero stays at 0 counts
 (the ADC's offset reads as a few newtons) until the gait detector sees the
-foot in swing, within UNLOADED_DN of its unloaded floor: the zero settles
+foot in swing, within _UNLOADED_DN of its unloaded floor: the zero settles
 there. A boot or recording that starts loaded thus measures its first steps
 with the swing's zero, like the rest; after that the zero follows slow drift
-while the foot reads under REST_DN.
+while the foot reads under _REST_DN.
 
 Everything is preallocated here; `feed` creates no object, so it allocates
 nothing on the heap (tests measure this under MicroPython).
@@ -29,11 +29,11 @@ from insole.health import ChannelHealth
 from insole.pronation import PronationIndex
 from insole.wear import WearTimer
 
-CUTOFF_HZ = 5
+_CUTOFF_HZ = const(5)
 MAX_FS_HZ = 400
-REST_DN = const(50)  # zero drift is followed only while the whole foot reads under 5 N,
-ZERO_EVERY = const(15)
-UNLOADED_DN = const(30)  # a zero is taken only in swing, within 3 N of the foot's unloaded floor
+_REST_DN = const(50)  # zero drift is followed only while the whole foot reads under 5 N,
+_ZERO_EVERY = const(15)
+_UNLOADED_DN = const(30)  # a zero is taken only in swing, within 3 N of the foot's unloaded floor
 PRONATION_HZ = 50  # on one sample in 16: drift is slow, and the loop costs 8 channels
 
 
@@ -49,7 +49,7 @@ class Pipeline:
         self.channels = n
         self.calibration = calibration.from_config(cfg, self.fs)
         self.health = ChannelHealth(self.calibration)
-        self.lowpass = LowPass(self.fs, CUTOFF_HZ)
+        self.lowpass = LowPass(self.fs, _CUTOFF_HZ)
         try:  # a config's optional `gait` thresholds (GaitDetector's keyword arguments)
             self.gait = GaitDetector(self.fs, **cfg.get("gait", {}))
         except (TypeError, ValueError) as e:
@@ -105,9 +105,9 @@ class Pipeline:
                 pronation.end()
             self.health.end_step()
         elif not self.settled:
-            if gait.resting() and raw_total <= gait.lo + UNLOADED_DN:
+            if gait.resting() and raw_total <= gait.lo + _UNLOADED_DN:
                 self.set_zero(counts)
-        elif total < REST_DN and not gait.n & ZERO_EVERY:
+        elif total < _REST_DN and not gait.n & _ZERO_EVERY:
             self.calibration.track_zero(counts)
         self._wear(total)
         return event

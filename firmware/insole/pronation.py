@@ -21,7 +21,7 @@ where FSR noise moves the CoP most) cannot swing a step:
     CPEI = 1000 * (sum_t w_t F_t d_t / sum_t w_t F_t) / W
 
 with W the map's medial-lateral width; if the path never passes L/3, the
-load-weighted mean of d_t is used. Samples whose total is under COP_MIN_DN
+load-weighted mean of d_t is used. Samples whose total is under _COP_MIN_DN
 (20 N) are left out of the path.
 
 Both are positive when the foot loads its medial side (pronation) and negative
@@ -38,14 +38,15 @@ channel's impulse over the stance and applies the sides at its end.
 """
 from array import array
 
+from insole.compat import const
 from insole.gait import RING, median
 
-COP_MIN_DN = 200   # the CoP of a total under 20 N is noise: such samples are left out
+_COP_MIN_DN = const(200)  # the CoP of a total under 20 N is noise: such samples are left out
 NORM_LIMIT = 1 << 18  # 2000 * 2**18 stays inside a 31-bit small int
 WEIGHT_SHIFT = 12     # w_t * F_t (<= 453 * 512000) >> 12 <= 56 625; times |d_t| (<= 5 440): < 2**29
 SUM_LIMIT = 1 << 28   # a weighted sum past this halves (with its weights): sums stay under 2**30
-RAMP = 0              # PronationIndex.sums: the ramp-and-load-weighted mean of d_t ...
-LOAD = 3              # ... and the load-weighted one, used when the path never passes L/3
+_RAMP = const(0)      # PronationIndex.sums: the ramp-and-load-weighted mean of d_t ...
+_LOAD = const(3)      # ... and the load-weighted one, used when the path never passes L/3
 
 
 def permille(num, den):
@@ -84,7 +85,7 @@ class PronationIndex:
         self.third4 = (length << 2) // 3
         self.width = smap.width_mm
         self.impulse = array("i", [0] * n)
-        self.sums = array("i", [0] * 6)   # the two weighted means of d_t: RAMP (w_t F_t) and LOAD (F_t)
+        self.sums = array("i", [0] * 6)   # the two weighted means of d_t: _RAMP (w_t F_t) and _LOAD (F_t)
         self.mli = array("h", [0] * RING)
         self.cpei = array("h", [0] * RING)
         self._scratch = array("i", [0] * RING)
@@ -114,15 +115,15 @@ class PronationIndex:
                 sd += across[ch] * f
                 sp += along[ch] * f
             ch += 1
-        if total < COP_MIN_DN:
+        if total < _COP_MIN_DN:
             return
         d = ((sd // total) << 2) + (((sd % total) << 2) + (total >> 1)) // total  # Q4 mm, rounded
-        self._weigh(LOAD, total >> 4, d)
+        self._weigh(_LOAD, total >> 4, d)
         w = (sp + (total >> 1)) // total - self.third4   # Q2 mm, rounded
         if w > 0:
             if w > self.third4:
                 w = self.third4
-            self._weigh(RAMP, (w * total) >> WEIGHT_SHIFT, d)
+            self._weigh(_RAMP, (w * total) >> WEIGHT_SHIFT, d)
 
     def _weigh(self, k, u, d):
         """Add distance d with weight u to the weighted mean at sums[k:k + 3]
@@ -150,7 +151,7 @@ class PronationIndex:
                 both += self.impulse[ch]
         self.mli[i] = permille(ml, both)
         sums = self.sums
-        k = RAMP if sums[RAMP + 1] else LOAD
+        k = _RAMP if sums[_RAMP + 1] else _LOAD
         num = sums[k]
         den = sums[k + 1]
         while den >= NORM_LIMIT:   # den * width * 16 must stay in 31 bits (width <= 240 mm)

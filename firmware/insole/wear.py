@@ -8,10 +8,11 @@ before the day's first or after its last loaded second, does not count. So
 shoes on a shelf never count, and the error of the rule is bounded by the
 gap length at the edges of a wearing period.
 """
+from insole.compat import const
 
 LOADED_DN = 200
 BRIDGE_S = 15 * 60
-IDLE_CAP_S = 1 << 24  # idle_s stops here (194 days): a small int on every board
+_IDLE_CAP_S = const(1 << 24)  # idle_s stops here (194 days): a small int on every board
 
 
 class WearTimer:
@@ -56,7 +57,7 @@ class WearTimer:
             self.loaded = False
             self.idle_s = 0
             return
-        if self.idle_s < IDLE_CAP_S:
+        if self.idle_s < _IDLE_CAP_S:
             self.idle_s += 1
         if self.worn_today and self.gap_s <= self.bridge:
             self.gap_s += 1
