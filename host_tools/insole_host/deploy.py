@@ -181,7 +181,8 @@ def build(cfg, dest):
         out.parent.mkdir(parents=True, exist_ok=True)
         if mpy_cross and rel != "main.py":
             out = out.with_suffix(".mpy")
-            run([mpy_cross, "-march=" + cfg["mpy_arch"], "-o", str(out), str(src)], quiet=True)
+            # the name a traceback shows is the file's on the board, not this machine's path to it
+            run([mpy_cross, "-march=" + cfg["mpy_arch"], "-s", rel, "-o", str(out), str(src)], quiet=True)
         else:
             shutil.copyfile(src, out)
         written.append(out.relative_to(dest).as_posix())

@@ -100,7 +100,9 @@ def test_micropython_deploy_puts_every_file_in_its_place(fakes, tmp_path, name, 
     main = ["main.py"] if (FIRMWARE / "main.py").exists() else []
     assert on_board == sorted([f[:-3] + ".mpy" for f in expected] + ["config.json"] + main)
     for f in expected:
-        assert (board / f).with_suffix(".mpy").read_bytes()[:2] == b"M\x06"
+        mpy = (board / f).with_suffix(".mpy").read_bytes()
+        assert mpy[:2] == b"M\x06"
+        assert f.encode() in mpy and str(FIRMWARE).encode() not in mpy  # tracebacks name the board's file
     on_board = json.loads((board / "config.json").read_text())
     assert {k: v for k, v in on_board.items() if k not in PROVISIONED} == cfg
 
