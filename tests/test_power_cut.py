@@ -96,7 +96,8 @@ async def campaign(folder, key, seed=1):
     steps = scenario()
     pulled = {}
     i = kills = boots = restored = 0
-    fresh = None  # the state of the insole as deployed, before any checkpoint
+    fresh = await uncut_state(folder)  # the insole as deployed, from a power-up the power does not cut
+    assert fresh["plan"] == {"preset": "standard"} and fresh["zeros"] is None  # the README's defaults
     while i < len(steps):
         # the power fails within a few flash operations (a torn write), or at a random instant
         # of the next 90 minutes of virtual time
@@ -109,7 +110,6 @@ async def campaign(folder, key, seed=1):
         try:
             await insole.start()
             state = await insole.device_state()
-            fresh = fresh or state
             durable = last_durable_state(folder) or fresh
             assert state == durable, (boots, state, durable)
             restored += 1
@@ -123,10 +123,11 @@ async def campaign(folder, key, seed=1):
         finally:
             await insole.stop()
     return {"kills": kills, "boots": boots, "restored": restored, "records": pulled,
-            "days": (await final_state(folder))["clock"][1]}
+            "days": (await uncut_state(folder))["clock"][1]}
 
 
-async def final_state(folder):
+async def uncut_state(folder):
+    """The device state at a power-up the power does not cut."""
     (folder / "power").write_text("0 0")
     insole = VirtualInsole(folder)
     try:

@@ -5,9 +5,13 @@ script of (kind, seconds) segments (sim/day.py: walk, stand, sit, gap, off)
 rendered from a real gaitpdb walk, changed by how the insole sits (sim/fit.py:
 an orthotic's lateral shift, worn sensors), through the modelled FSR + ADC
 (sim/fsr.py); past the
-script, or before one, the insole lies unloaded. Time passes only when the
-firmware waits for its next sample (`idle_ms`), and then jumps to it: the
-firmware runs as fast as the host allows and sees exactly what a board would.
+script, or before one, the insole lies unloaded. While a script is lived,
+time passes only when the firmware waits for its next samples (`wait_sample`),
+and then jumps to them: the firmware runs as fast as the host allows and sees
+exactly what a board would; another task's pause (`idle_ms`: the motor's)
+ends when that time has passed, so a task that polls the sampler with
+`idle_ms` alone would wait for ever. Between scripts only such pauses move
+the clock.
 Off the foot, or standing or seated still on it, it samples once a second,
 as a board does (boards.Base.pace), and it never deep-sleeps (sim.json: power.sleep_after_s 0).
 The motor is sim/motor.py's RecordingPWM; the battery reads `battery` mV. The
@@ -44,6 +48,7 @@ from binascii import crc32
 import os
 import struct
 import sys
+import time
 from array import array
 
 import boards
@@ -76,10 +81,6 @@ class Timeline:
 
     def done(self):
         return not self.left and not self.segments
-
-    def loaded(self):
-        """True while the foot is on the insole (a walk, standing or sitting)."""
-        return self.block is not self.blocks["off"] and self.block is not self.blocks.get("gap")
 
     def advance(self, rows):
         """Move `rows` rows on; the next segment starts when one runs out."""
@@ -125,6 +126,8 @@ def power_off():
     file is closed and nothing more runs."""
     sys.stdout.write("POWER CUT\n")
     os.system("kill -KILL $PPID")
+    while True:  # the kill failed (no shell, no memory to fork): nothing more runs; the host kills it
+        time.sleep(1)
 
 
 def _power_supply():
@@ -242,7 +245,7 @@ class Board(boards.Base):
                 return
 
     async def wait_sample(self):
-        """Time passes (frozen while nothing is being lived): up to a ring's worth of
+        """While a script is being lived, time passes: up to a ring's worth of
         samples taken at once at the sampler's rate. At the slow rate (one a second,
         off the foot or still on it) the firmware judges each sample of a walk,
         and the first of any other segment, alone, as a board does: within a

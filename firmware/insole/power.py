@@ -1,7 +1,7 @@
 """When the insole may save power: a policy that a board applies to its Device.
 
-    FAST   sample at the board config's fs_hz: the insole is on the foot (not
-           Device.resting) and stepping
+    FAST   sample at the board config's fs_hz: not yet off the foot (not
+           Device.resting: loaded, or unloaded for under a minute) and not still
     STILL  on the foot but not stepping for `still_after_s` (standing or
            seated: Device.still): sample once a second until the load moves
            (each sample stands for the whole second: Device.slow_second)

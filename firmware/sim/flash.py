@@ -30,24 +30,28 @@ class PowerFs(OsFs):
 
     def open(self, path, mode):
         f = OsFs.open(self, path, mode)
-        return f if mode == "rb" else _File(self, path, f)
+        return _File(self, path, f) if "w" in mode or "a" in mode or "+" in mode else f
 
     def vet_write(self, file, data):
         """Land `data` in `file` (torn at the cut); a subclass may refuse it first."""
         if self._cut_now():
-            file.raw_write(data[:self.cut_at * 7919 % len(data)])
-            self.on_cut()
+            file.raw_write(data[:self.cut_at * 7919 % len(data)] if data else b"")
+            self._cut()
         return file.raw_write(data)
+
+    def _cut(self):
+        self.on_cut()
+        raise RuntimeError("PowerFs: on_cut returned, but nothing may run once the power is off")
 
     def rename(self, src, dst):
         if self._cut_now():
-            self.on_cut()
+            self._cut()
         OsFs.rename(self, src, dst)
         self.note("rename %s %s" % (src, dst))
 
     def remove(self, path):
         if self._cut_now():
-            self.on_cut()
+            self._cut()
         OsFs.remove(self, path)
         self.note("remove " + path)
 

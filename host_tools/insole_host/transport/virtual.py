@@ -73,8 +73,11 @@ class VirtualInsole(Transport):
             try:
                 proc.stdin.write(b"Q\n")
                 await proc.stdin.drain()
+            except ConnectionError:
+                pass  # it has stopped already: the wait below collects it
+            try:
                 await asyncio.wait_for(proc.wait(), 5)
-            except (ConnectionError, asyncio.TimeoutError):
+            except asyncio.TimeoutError:  # a kill only now: killing one that has ended races asyncio's reaper
                 proc.kill()
                 await proc.wait()
         self._link_lost()
