@@ -33,15 +33,18 @@ PAIN = 6
 
 # The limits the README's rules give (standard preset): up an hour a day while within;
 # pain on day 5 drops to 1 h at once; pain on days 6-8 at the start level raises the
-# advisory on day 8; the hold after the last pain ends with day 11.
-LIMITS_H = [1, 2, 3, 4, 5, 1, 1, 1, 1, 1, 1, 2, 3, 4]
+# advisory on day 8; the hold after the last pain ends with day 11; day 13 worn well
+# over keeps day 14 on its step.
+LIMITS_H = [1, 2, 3, 4, 5, 1, 1, 1, 1, 1, 1, 2, 3, 3]
 PAIN_DAYS = {5, 6, 7, 8}
-OVER_DAYS = {3: 1.1, 10: 1.3}  # worn 10 % over (still within 125 %), and 30 % over (held)
+OVER_DAYS = {3: 1.1, 13: 1.3}  # worn 10 % over (still within 125 %), and 30 % over (well over)
 PRE_WARNING, LIMIT_REACHED, REPEAT, ADVISORY = 1, 2, 3, 4
 
 # The buzz of each alert, as the README describes it: (duty per mille, ...) of its pulses.
 PULSES = {PRE_WARNING: (500, 500), LIMIT_REACHED: (1000,) * 3, REPEAT: (1000,), ADVISORY: (1000,) * 9}
 SIM_WAKE_MS = 64000
+WALK_WAKE_MS = 2000
+CLOCK_DRIFT_MS = 500  # a day, at most
 PATTERN_GAP_MS = 60000  # pulses of one pattern follow each other within a minute; alerts are further apart
 
 
@@ -177,6 +180,7 @@ def fortnight(tmp_path_factory):
 def test_limits_day_by_day_with_pain_rollback(fortnight):
     _, days, _, _ = fortnight
     assert [d["morning"]["limit_s"] for d in days] == [h * H for h in LIMITS_H]
+    assert [d["morning"]["samples_lost"] for d in days] == [0] * len(days)
     assert days[4]["after_pain"]["limit_s"] == H  # the report on day 5 rolled the limit back to 1 h at once
 
 
@@ -192,7 +196,7 @@ def test_podiatrist_advisory_after_three_pain_days_at_the_start_level(fortnight)
 def test_alerts_at_the_right_times_and_never_off_the_foot(fortnight):
     scripts, days, _, _ = fortnight
     for d, (day, script) in enumerate(zip(days, scripts), start=1):
-        limit = LIMITS_H[d - 1] * H
+        limit = H if d in PAIN_DAYS else LIMITS_H[d - 1] * H  # the report at 8:30 rolled it back, before any alert
         timeline = worn_timeline(script)
         when, worn_at = {}, {}
         for second, worn in timeline:
@@ -201,10 +205,6 @@ def test_alerts_at_the_right_times_and_never_off_the_foot(fortnight):
         wear_alerts = [a for a in day["alerts"] if a["kind"] in (PRE_WARNING, LIMIT_REACHED, REPEAT)]
         for a in wear_alerts:
             assert any(t0 - 1 <= a["day_second"] <= t1 + ON_FOOT_S for t0, t1 in loaded_spans(script)), (d, a)
-        if d in PAIN_DAYS:
-            # the rollback re-arms the alerts mid-day; every one is against the 1 h limit it set
-            assert all(a["limit_s"] == H for a in wear_alerts if a["day_second"] > PAIN_AT), (d, wear_alerts)
-            continue
         total = timeline[-1][1]
         expected = []
         if total >= limit * 9 // 10:
@@ -220,15 +220,29 @@ def test_alerts_at_the_right_times_and_never_off_the_foot(fortnight):
 
 
 def test_each_alert_buzzes_its_pattern(fortnight):
-    _, days, _, buzzes = fortnight
-    expected = [((d - 1) * DAY_MS + a["day_second"] * 1000, PULSES[a["kind"]])
+    scripts, days, _, buzzes = fortnight
+    expected = [((d - 1) * DAY_MS + a["day_second"] * 1000, PULSES[a["kind"]], segment_at(scripts[d - 1], a["day_second"]))
                 for d, day in enumerate(days, start=1) for a in day["alerts"] if a["kind"] in PULSES]
-    assert len(expected) > 20
-    assert [pulses for _, pulses in buzzes] == [pulses for _, pulses in expected]
-    for (at, _), (alert_at, pulses) in zip(buzzes, expected):
-        # once the samples of the wake that fired it are done: the sim board takes up to
-        # 63 of them (at the slow rate, a second each) at a wake
-        assert 0 <= at - alert_at <= SIM_WAKE_MS, (at, alert_at, pulses)
+    assert len(expected) > 20 and any(kind == "walk" for _, _, kind in expected)
+    assert [pulses for _, pulses in buzzes] == [pulses for _, pulses, _ in expected]
+    for (at, _), (alert_at, pulses, kind) in zip(buzzes, expected):
+        # once the samples of the wake that fired it are done: walking, a wake's samples span
+        # 0.63 s; still, the sim board takes up to 63 of them (a second each). motor.log's clock
+        # is the board's (ms of samples since the power-up), the alert's the seconds the device
+        # counted: those drift apart by about a quarter of a second a day here (CLOCK_DRIFT_MS)
+        drift = CLOCK_DRIFT_MS * (alert_at // DAY_MS + 1)
+        assert 0 <= at - alert_at <= (WALK_WAKE_MS if kind == "walk" else SIM_WAKE_MS) + drift, \
+            (at, alert_at, pulses, kind)
+
+
+def segment_at(script, second):
+    """The kind of the script's segment at `second` of the day."""
+    t = 0
+    for kind, seconds in script:
+        t += seconds
+        if second < t:
+            return kind
+    return "off"
 
 
 def test_summaries_pulled_match_the_script(fortnight):

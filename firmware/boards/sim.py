@@ -10,8 +10,8 @@ time passes only when the firmware waits for its next samples (`wait_sample`),
 and then jumps to them: the firmware runs as fast as the host allows and sees
 exactly what a board would; another task's pause (`idle_ms`: the motor's)
 ends when that time has passed, so a task that polls the sampler with
-`idle_ms` alone would wait for ever. Between scripts only such pauses move
-the clock.
+`idle_ms` alone would wait for ever. Between scripts the clock stands still,
+and a pause goes on in the next script.
 Off the foot, or standing or seated still on it, it samples once a second,
 as a board does (boards.Base.pace), and it never deep-sleeps (sim.json: power.sleep_after_s 0).
 The motor is sim/motor.py's RecordingPWM; the battery reads `battery` mV. The
@@ -232,11 +232,12 @@ class Board(boards.Base):
         return self.sampler.running and not self.timeline.done()
 
     async def idle_ms(self, ms):
-        """Another task's pause (the motor's): while a script is being lived, over once
-        the sampling has carried the clock past it; else time passes by `ms`."""
+        """Another task's pause (the motor's): once the sampler runs, over when the
+        sampling has carried the clock past it (between scripts, in the next one), so
+        the clock is always the samples'; before, time passes by `ms`."""
         until = self.now_ms + ms
         while True:
-            if self._moving():
+            if self.sampler.running:
                 self.wake_ms = until if self.wake_ms is None else min(self.wake_ms, until)
             else:
                 self.now_ms = max(self.now_ms, until)
