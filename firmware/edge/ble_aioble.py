@@ -16,7 +16,7 @@ config's fast stage, as after boot, then slowly (`advertising`:
 gatt.advertising_intervals; the fast stage ends with aioble's advertising
 timeout). Separate asyncio tasks serve the control point (written ->
 InsoleService.control_write -> one indication), the record stream, the alert
-events, the Status, the RSC cadence (when it changed, checked every `rsc_s`)
+events, the Status, the RSC cadence (every `rsc_s`, as the RSC profile has it)
 and the battery level (when it changed, checked every `battery_s`). None of
 this runs in the sampling path.
 
@@ -269,7 +269,7 @@ class Link:
         tasks = [asyncio.create_task(t) for t in (
             self._mtu(connection), self._security(connection), self._control(connection),
             self._records(connection), self._alerts(connection), self._status(connection),
-            self._updates(connection, "rsc_measurement", self.service.rsc_bytes, self.rsc_s),
+            self._updates(connection, "rsc_measurement", self.service.rsc_bytes, self.rsc_s, repeat=True),
             self._updates(connection, "battery_level", self.service.battery_bytes, self.battery_s))]
         try:
             await connection.disconnected(timeout_ms=None)
@@ -366,14 +366,17 @@ class Link:
                 last = None
             await asyncio.sleep(self.status_s)
 
-    async def _updates(self, connection, name, value_now, every_s):
-        """Every `every_s`, a changed value is written (for reads) and notified to the
-        central (open values: no session needed; the stack's CCCDs are out of sight)."""
+    async def _updates(self, connection, name, value_now, every_s, repeat=False):
+        """Every `every_s`, the value is written (what a read gets, where it can be
+        read) and notified to the central when it changed, or each time with
+        `repeat` (RSC, which cannot be read: a fitness app that subscribes late
+        hears it within every_s). Open values: no session needed; the stack's
+        CCCDs are out of sight."""
         ch = self.chars[name]
         last = None
         while connection.is_connected():
             value = value_now()
-            if value != last:
+            if repeat or value != last:
                 ch.write(value)
                 if not await self._notify(ch, connection, value):
                     return
