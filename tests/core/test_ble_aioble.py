@@ -104,6 +104,17 @@ def records_of(conn, central, counter):
             for i in range(0, len(stream), p.UNIT_SIZE)]
 
 
+async def pull_all(link, conn, central, count):
+    """REQUEST_RECORDS after 0 (answered OK, `count`), then the seqs of the records streamed."""
+    assert await sealed(link, conn, central, command(p.REQUEST_RECORDS, 0)) == (p.REQUEST_RECORDS, p.OK, count)
+    pull = central.counter
+    for _ in range(50):
+        await settle(1)
+        if len(sent(conn, gatt.RECORDS)) == count:
+            break
+    return [r["seq"] for r in records_of(conn, central, pull)]
+
+
 def join(link, central_mtu=247, subscribe=STREAMED, **kw):
     """A central connects and subscribes (the control point's indications, the rest's
     notifications): CCCD writes the stack keeps to itself."""
@@ -268,13 +279,7 @@ def test_a_session_commands_indications_records_alerts():
         assert (await sealed(link, conn, central, command(p.SET_SCHEDULE, "gentle")))[1] == p.OK
         assert dev.schedule.limit_s() == 3600
         conn.full = 3  # the stack's buffers fill up: the same notification is sent again
-        assert await sealed(link, conn, central, command(p.REQUEST_RECORDS, 0)) == (p.REQUEST_RECORDS, p.OK, 40)
-        pull = central.counter
-        for _ in range(50):
-            await settle(1)
-            if len(sent(conn, gatt.RECORDS)) == 40:
-                break
-        assert [r["seq"] for r in records_of(conn, central, pull)] == list(range(1, 41))
+        assert await pull_all(link, conn, central, 40) == list(range(1, 41))
         code, value = conn.read(status_char)
         assert code == 0 and value[16:20] == b"\x28\x00\x00\x00"  # record_seq 40
         live_day(dev, store, 1800)  # a day within the limit, no alert: the next day's limit is 2 h
@@ -313,13 +318,7 @@ def test_a_session_gets_its_values_though_no_cccd_write_reached_the_binding():
         await settle(10)
         assert not sent(conn, gatt.STATUS) and not sent(conn, gatt.ALERTS)  # no session yet
         _, central = await log_in(link, conn)
-        assert await sealed(link, conn, central, command(p.REQUEST_RECORDS, 0)) == (p.REQUEST_RECORDS, p.OK, 3)
-        pull = central.counter
-        for _ in range(50):
-            await settle(1)
-            if len(sent(conn, gatt.RECORDS)) == 3:
-                break
-        assert [r["seq"] for r in records_of(conn, central, pull)] == [1, 2, 3]
+        assert await pull_all(link, conn, central, 3) == [1, 2, 3]
         await settle(10)
         assert sent(conn, gatt.STATUS) and sent(conn, gatt.ALERTS)[-1][4] == ADVISORY
         await stop(task)
