@@ -30,8 +30,9 @@ ESP-IDF's NimBLE, not verified on an ESP32):
   CCCD says. Everything goes that way, to the central being served: the
   insole's own values (Status, Alerts, Records) only in an authenticated
   session, which stands for the subscription (the host subscribes before
-  AUTH_START, docs/ble.md); RSC Measurement and Battery Level, open, to any
-  central, when they change; the control point's answers as indications.
+  AUTH_START, docs/ble.md); RSC Measurement (every `rsc_s`) and Battery Level
+  (when it changed), open, to any central; the control point's answers as
+  indications.
 - Nothing is written with `send_update`: it sends a notification or an
   indication to a connection whose CCCD asks for one, but leaves the value
   marked on every other connection, and after the next confirmed indication

@@ -293,10 +293,9 @@ def test_a_session_commands_indications_records_alerts():
         conn.drop()
         await settle()
         await stop(task)
-        return conn
 
     try:
-        conn = asyncio.run(main())
+        asyncio.run(main())
         assert not service.authenticated()  # the link loss ended the session
         assert status_char.value == b""
         assert aioble.core.ble.errors == [] and link.irq_errors == 0
