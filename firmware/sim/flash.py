@@ -62,7 +62,8 @@ class PowerFs(OsFs):
 
 
 class _File:
-    """A file opened for writing, whose writes its PowerFs vets; `landed` is what reached it."""
+    """A file opened for writing, whose writes its PowerFs vets; `landed` is what reached
+    it (kept only for the PowerFs's log)."""
 
     def __init__(self, fs, path, f):
         self.fs = fs
@@ -82,7 +83,8 @@ class _File:
     def raw_write(self, data):
         n = self.f.write(data)
         self.f.flush()
-        self.landed += bytes(data)
+        if self.fs.log:
+            self.landed += bytes(data)
         return n
 
     def flush(self):
